@@ -1,0 +1,91 @@
+# openvpn-mcast - per-client multicast for OpenVPN TAP servers.
+# Plain GNU make. `make`, `make check`, `make install`, `make clean`.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+PLUGINDIR  ?= $(PREFIX)/lib/openvpn/plugins
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/openvpn-mcast
+SYSCONFDIR ?= /etc/openvpn
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := libpcap libconfig libnftables
+
+# CI builds with -Werror; so does WERROR=1 anywhere.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+CPPFLAGS += -Iinclude -Ihelper -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+	    -DDEFAULT_HELPER='"$(SBINDIR)/openvpn-mcast-helper"'
+
+PLUGIN     := plugin/openvpn-plugin-mcast.so
+HELPER     := helper/openvpn-mcast-helper
+
+HELPER_SRCS := $(wildcard helper/*.c)
+HELPER_OBJS := $(HELPER_SRCS:.c=.o)
+# Everything but main(): what unit tests, the fuzzer and benchmarks link.
+CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
+PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c
+PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:.c=)
+
+# pkg-config is only needed to build, not for `make clean` or `make deps`.
+NEED_LIBS := $(filter-out clean deps distclean,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEED_LIBS),)
+LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+endif
+
+.PHONY: all check unit e2e deps fuzz fuzz-check bench install clean
+
+all: $(PLUGIN) $(HELPER)
+
+helper/%.o: helper/%.c $(wildcard helper/*.h include/*.h)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+%.pic.o: %.c $(wildcard plugin/*.h include/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(HELPER): $(HELPER_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+$(PLUGIN): $(PLUGIN_OBJS) plugin/exports.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
+		-o $@ $(PLUGIN_OBJS)
+
+tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) \
+		$(LIB_LIBS) $(CMOCKA_LIBS)
+
+# Installs missing Debian packages (needs root), or says what to run.
+deps:
+	@sh tests/deps.sh
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+e2e: all
+	@sh tests/e2e/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@sh tests/run-all.sh
+
+install: all
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR)
+	install -m 0644 $(PLUGIN) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0755 $(HELPER) $(DESTDIR)$(SBINDIR)/
+
+clean:
+	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
+		tests/fuzz/fuzz_igmp tests/bench/bench_lookup
+	rm -rf tests/out

@@ -1,0 +1,40 @@
+/*
+ * config.h - helper configuration (libconfig format).
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <limits.h>
+
+enum querier_mode { QUERIER_AUTO, QUERIER_ON, QUERIER_OFF };
+
+struct cfg {
+	char helper[PATH_MAX];         /* helper binary, used by the plugin */
+	char control_socket[PATH_MAX]; /* status socket, mode 0600 */
+	char status_file[PATH_MAX];    /* "" = none */
+	int status_interval;           /* seconds between status file rewrites */
+	char nft_table[64];            /* netdev table owned by the helper */
+	int nflog_group;               /* nflog group of diverted frames */
+	int log_level;                 /* 0 err .. 3 debug */
+	struct {
+		enum querier_mode querier;
+		int version;                /* version of our own queries: 1, 2, 3 */
+		int robustness;             /* robustness variable */
+		int query_interval;         /* seconds */
+		int query_response_interval;/* tenths of a second, as on the wire */
+	} igmp;
+};
+
+/**
+ * cfg_defaults() - fill @cfg with every default.
+ */
+void cfg_defaults(struct cfg *cfg);
+
+/**
+ * cfg_load() - load @path over the defaults in @cfg.
+ * @err: on failure, receives "file:line: message".
+ * Return: 0, or -1 (errno EINVAL for a bad file, or the open error).
+ */
+int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen);
+
+#endif
