@@ -73,7 +73,7 @@ deps:
 	@sh tests/deps.sh
 
 unit: $(UNIT_BINS)
-	@sh tests/run-unit.sh $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do ./$$t; done
 
 e2e: all
 	@sh tests/e2e/run.sh
