@@ -8,7 +8,6 @@ PLUGINDIR  ?= $(PREFIX)/lib/openvpn/plugins
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/openvpn-mcast
-SYSCONFDIR ?= /etc/openvpn
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -83,9 +82,14 @@ check: deps
 	@sh tests/run-all.sh
 
 install: all
-	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/sample-config
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0755 $(HELPER) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 helper/openvpn-mcast.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 helper/openvpn-mcast-helper.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 sample-config/* $(DESTDIR)$(DOCDIR)/sample-config/
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
