@@ -33,6 +33,8 @@ CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
 # The plugin shares the wire protocol and the config parser with the helper.
 PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
+# Plugin code without OpenVPN entry points, for unit tests.
+PLUGIN_CORE_OBJS := $(patsubst %.c,%.o,$(filter-out plugin/plugin.c,$(wildcard plugin/*.c)))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:.c=)
@@ -50,10 +52,15 @@ endif
 
 all: $(PLUGIN) $(HELPER)
 
-helper/%.o: helper/%.c $(wildcard helper/*.h include/*.h)
+HDRS := $(wildcard helper/*.h plugin/*.h include/*.h)
+
+helper/%.o: helper/%.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-%.pic.o: %.c $(wildcard plugin/*.h helper/*.h include/*.h)
+plugin/%.o: plugin/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+%.pic.o: %.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(HELPER): $(HELPER_OBJS)
@@ -63,8 +70,8 @@ $(PLUGIN): $(PLUGIN_OBJS) plugin/exports.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
 		-o $@ $(PLUGIN_OBJS) $(PLUGIN_LIBS)
 
-tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) \
+tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(PLUGIN_CORE_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Iplugin -Itests/unit -o $@ $< $(CORE_OBJS) $(PLUGIN_CORE_OBJS) \
 		$(LIB_LIBS) $(CMOCKA_LIBS)
 
 # Installs missing Debian packages (needs root), or says what to run.

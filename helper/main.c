@@ -120,7 +120,11 @@ static void on_message(const struct mcp_msg *m, void *arg)
 			log_debug("disconnect of unknown client %u", m->client_id);
 		break;
 	case MCP_OPTION:
-		log_debug("server option %s=%s", m->field[0], m->field[1]);
+		if (!strcmp(m->field[0], "client-to-client"))
+			log_warnx("OpenVPN runs with client-to-client: multicast sent by a client "
+				  "reaches all other clients without passing the tap");
+		else
+			log_debug("server option %s=%s", m->field[0], m->field[1]);
 		break;
 	default:
 		log_warnx("unexpected %s message from the plugin ignored", mcp_type_name(m->type));
