@@ -285,12 +285,19 @@ int capture_dispatch(capture_cb cb, void *arg)
 	cap.cb = cb;
 	cap.arg = arg;
 	while (total < CAPTURE_BUDGET) {
+		errno = 0;
 		rc = pcap_dispatch(cap.pcap, CAPTURE_BUDGET - total, capture_handler, NULL);
 		if (rc == 0 || rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc < 0) {
+			/* libpcap's nflog reader reports an empty nonblocking
+			 * socket as an error rather than as 0 packets. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    strstr(pcap_geterr(cap.pcap), "temporarily unavailable"))
+				break;
 			/* A receive buffer overrun is a drop, not a failure. */
-			if (strstr(pcap_geterr(cap.pcap), "No buffer space")) {
+			if (errno == ENOBUFS ||
+			    strstr(pcap_geterr(cap.pcap), "No buffer space")) {
 				cap.st.kernel_drops++;
 				continue;
 			}
