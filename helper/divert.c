@@ -119,7 +119,7 @@ int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 			"create table %s %s { comment \"" DIVERT_OWNER_TAG "%ld\"; }\n"
 			"add chain %s %s %s { type filter hook %s%s%s%s priority 0; policy accept; }\n"
 			"add rule %s %s %s %s ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 "
-			"log group %d drop\n",
+			"log group %d queue-threshold 1 drop\n",
 			fam, table, pid,
 			fam, table, ch, hook == DIVERT_EGRESS ? "egress" : "forward",
 			hook == DIVERT_EGRESS ? " device \"" : "",

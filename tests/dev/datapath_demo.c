@@ -3,7 +3,7 @@
  * measuring and for trying the data path by hand.
  *
  *   datapath_demo -i tap0 [-g 1194] [-t table] [-F] [-d secs] [-b batch]
- *                 [-q] MAC [MAC...]
+ *                 [-q] [-N] MAC [MAC...]
  *
  * Every diverted IPv4 packet is copied to each MAC given. It prints the
  * counters once a second (unless -q) and at exit (SIGINT, SIGTERM or after
@@ -32,6 +32,7 @@ static volatile sig_atomic_t stop;
 static uint8_t macs[MAX_MACS][6];
 static unsigned int nmacs;
 static uint64_t bad_ip, short_sends;
+static int no_fix;	/* -N: send as captured, to show why fixing is needed */
 
 static void on_signal(int sig)
 {
@@ -52,7 +53,7 @@ static void on_packet(uint8_t *ip, size_t len, void *arg)
 	ssize_t n;
 
 	(void)arg;
-	n = repl_fix_checksums(ip, len);
+	n = no_fix ? (ssize_t)len : repl_fix_checksums(ip, len);
 	if (n < 0) {
 		bad_ip++;
 		return;
@@ -86,11 +87,11 @@ int main(int argc, char *argv[])
 	enum divert_hook hook = DIVERT_AUTO;
 	int group = 1194, quiet = 0, opt, ifindex, i;
 	unsigned int batch = 0;
-	double duration = 0, t0, tlast, tfirst = 0;
-	uint64_t pk_last = 0, fr_last = 0, pk_first = 0, fr_first = 0;
+	double duration = 0, t0, tlast, tfirst = 0, tseen = 0;
+	uint64_t pk_last = 0, fr_last = 0, pk_first = 0, fr_first = 0, pk_seen = 0;
 	struct pollfd pfd;
 
-	while ((opt = getopt(argc, argv, "i:g:t:Fd:b:qv")) != -1) {
+	while ((opt = getopt(argc, argv, "i:g:t:Fd:b:qvN")) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 'g': group = atoi(optarg); break;
@@ -100,9 +101,10 @@ int main(int argc, char *argv[])
 		case 'b': batch = (unsigned int)atoi(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'v': log_setlevel(LOG_LVL_DEBUG); break;
+		case 'N': no_fix = 1; break;
 		default:
 			fprintf(stderr, "usage: %s -i tap [-g group] [-t table] [-F] [-d secs] "
-				"[-b batch] [-q] [-v] MAC...\n", argv[0]);
+				"[-b batch] [-q] [-v] [-N] MAC...\n", argv[0]);
 			return 2;
 		}
 	}
@@ -148,12 +150,18 @@ int main(int argc, char *argv[])
 			break;
 		if (rc > 0 && capture_dispatch(on_packet, NULL) < 0)
 			break;
-		if (!tfirst && capture_stats()->packets) {
-			tfirst = now();	/* rate from the first packet, not from start */
-			pk_first = capture_stats()->packets;
-			fr_first = repl_stats()->frames;
-		}
 		t = now();
+		if (rc > 0 && capture_stats()->packets != pk_seen) {
+			/* Rates run from the first to the last packet seen, so
+			 * idle time before and after a burst does not count. */
+			if (!tfirst) {
+				tfirst = t;
+				pk_first = capture_stats()->packets;
+				fr_first = repl_stats()->frames;
+			}
+			tseen = t;
+			pk_seen = capture_stats()->packets;
+		}
 		if (t - tlast >= 1.0) {
 			int idx = (int)if_nametoindex(ifname);
 
@@ -171,7 +179,7 @@ int main(int argc, char *argv[])
 		if (duration > 0 && t - t0 >= duration)
 			break;
 	}
-	report("total", tfirst ? now() - tfirst : 0, pk_first, fr_first);
+	report("total", tseen - tfirst, pk_first, fr_first);
 	repl_close();
 	divert_exit();
 	capture_close();
