@@ -1,7 +1,7 @@
 #!/bin/sh
 # datapath.sh - exercise divert + capture + repl in network namespaces.
 #
-#   sh tests/dev/datapath.sh [check|trap|bench|recreate|forward|all]   (root; `make dev` first)
+#   sh tests/dev/datapath.sh [check|trap|conflicts|bench|recreate|forward|all]   (root; `make dev` first)
 #
 # Topology (namespace names carry our pid, so parallel runs do not clash):
 #
@@ -16,6 +16,8 @@
 #           valid checksums; 224.0.0.x passes; the local sender sees no errors.
 # bench:    1000-byte UDP at full speed, 3 members; prints pkt/s, frames/s.
 # recreate: delete and recreate tap0 under a running demo; copies resume.
+# conflicts: refusals at start (foreign table, busy group, tun/veth/missing
+#           device) and takeover of a dead helper's table.
 # trap:     copies sent without checksum repair are dropped by clients.
 # forward:  the pre-5.16 fallback (inet forward hook) on this kernel.
 set -u
@@ -219,6 +221,37 @@ t_trap() {
 		say "note - unfixed routed copies: ${b:-0} of 100 bad (no partial checksums on this path?)"
 }
 
+# Refusals at start: foreign table, busy nflog group, wrong device kind;
+# and takeover of a table left by a dead helper.
+t_conflicts() {
+	# Output goes to a file first: "| grep -q" would kill the demo with
+	# SIGPIPE before it removes its table.
+	c="$OUT/demo.conflict"
+	expect_refusal() {	# $1 what, $2 pattern, rest: demo options
+		what=$1 pat=$2
+		shift 2
+		in_srv "$D/datapath_demo" -d 0.5 "$@" $MACS >"$c" 2>&1
+		grep -q "$pat" "$c" && ok "$what" || bad "$what: $(cat "$c")"
+	}
+	in_srv nft add table netdev openvpn_mcast
+	expect_refusal "foreign table refused" "already exists and is not ours" -i tap0 -g "$GROUP"
+	in_srv nft delete table netdev openvpn_mcast
+	in_srv nft add table netdev openvpn_mcast '{ comment "openvpn-mcast pid 999999"; }'
+	expect_refusal "stale table of a dead helper taken over" "left by helper pid 999999" \
+		-i tap0 -g "$GROUP"
+	in_srv nft list tables >"$c"
+	grep -q openvpn_mcast "$c" && bad "stale table left behind" || ok "and removed at exit"
+	ip netns exec "$SRV" timeout 3 tcpdump -i "nflog:$GROUP" >/dev/null 2>&1 &
+	td=$!
+	sleep 1
+	expect_refusal "busy nflog group refused" "already has a listener" -i tap0 -g "$GROUP"
+	wait "$td"
+	in_srv ip tuntap add dev tun9 mode tun
+	expect_refusal "tun device refused" "is a tun (layer 3) device" -i tun9
+	expect_refusal "veth refused" "is not a tun/tap device" -i vsrv
+	expect_refusal "missing device refused" "device nosuch0" -i nosuch0
+}
+
 t_forward() {
 	reader_start fw
 	demo_start fw -F || return
@@ -241,8 +274,9 @@ bench) t_bench ;;
 recreate) t_recreate ;;
 forward) t_forward ;;
 trap) t_trap ;;
-all) t_check; t_trap; t_recreate; t_forward; t_bench ;;
-*) say "usage: $0 [check|trap|bench|recreate|forward|all]"; exit 2 ;;
+conflicts) t_conflicts ;;
+all) t_check; t_trap; t_conflicts; t_recreate; t_forward; t_bench ;;
+*) say "usage: $0 [check|trap|conflicts|bench|recreate|forward|all]"; exit 2 ;;
 esac
 say "logs in $OUT"
 [ $FAIL -eq 0 ] && say PASS || say FAIL
