@@ -102,3 +102,15 @@ clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
 		tests/fuzz/fuzz_igmp tests/bench/bench_lookup
 	rm -rf tests/out
+
+# Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
+DATAPATH_OBJS := helper/log.o helper/caps.o helper/divert.o helper/capture.o helper/repl.o
+DEV_BINS := tests/dev/datapath_demo tests/dev/tap_reader tests/dev/mcast_send
+
+dev: $(DEV_BINS)
+
+tests/dev/datapath_demo: tests/dev/datapath_demo.c $(DATAPATH_OBJS)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -o $@ $< $(DATAPATH_OBJS) $(LIB_LIBS)
+
+tests/dev/tap_reader tests/dev/mcast_send: %: %.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<

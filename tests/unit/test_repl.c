@@ -1,0 +1,234 @@
+/*
+ * test_repl.c - checksum repair of diverted packets (helper/repl.c).
+ *
+ * Expected checksums were computed independently (a Python one-off over
+ * the same bytes), not with repl_csum().
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "repl.h"
+
+/* IPv4/UDP 192.0.2.2:40000 -> 239.1.1.1:5000, TTL 7, id 0x1234, DF;
+ * both checksum fields garbage, to be recomputed. */
+static size_t build(uint8_t *p, const char *payload, size_t plen)
+{
+	size_t ulen = 8 + plen, tot = 20 + ulen;
+	static const uint8_t hdr[20] = {
+		0x45, 0x00, 0x00, 0x00, 0x12, 0x34, 0x40, 0x00, 7, 17, 0xde, 0xad,
+		192, 0, 2, 2, 239, 1, 1, 1,
+	};
+
+	memcpy(p, hdr, 20);
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[20] = 40000 >> 8; p[21] = 40000 & 0xff;
+	p[22] = 5000 >> 8; p[23] = 5000 & 0xff;
+	p[24] = (uint8_t)(ulen >> 8); p[25] = (uint8_t)ulen;
+	p[26] = 0xbe; p[27] = 0xef;
+	memcpy(p + 28, payload, plen);
+	return tot;
+}
+
+static uint16_t at16(const uint8_t *p, size_t off)
+{
+	return (uint16_t)(p[off] << 8 | p[off + 1]);
+}
+
+static void test_csum_rfc1071(void **state)
+{
+	/* The worked example of RFC 1071, section 3. */
+	static const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+
+	(void)state;
+	assert_int_equal(repl_csum(b, sizeof(b), 0), 0xddf2);
+	/* Odd length: the last byte is the high half of a padded word. */
+	assert_int_equal(repl_csum(b, 3, 0), 0xf201);	/* 0x0001 + 0xf200 */
+}
+
+static void test_fix_known_packet(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "hello, multicast!", 17);
+
+	(void)state;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 10), 0xaf87);
+	assert_int_equal(at16(p, 26), 0x57d7);
+	/* Idempotent: fixing a fixed packet changes nothing. */
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 10), 0xaf87);
+	assert_int_equal(at16(p, 26), 0x57d7);
+}
+
+static void test_fix_partial_checksum(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "hello, multicast!", 17);
+
+	(void)state;
+	/* CHECKSUM_PARTIAL leaves the folded pseudo-header sum in the field
+	 * and a valid-looking IP header: all of it must be recomputed. */
+	p[10] = 0xaf; p[11] = 0x87;
+	p[26] = 0xb2; p[27] = 0x2f;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 26), 0x57d7);
+}
+
+static void test_fix_odd_length(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "odd-len-pay", 11);
+
+	(void)state;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 10), 0xaf8d);
+	assert_int_equal(at16(p, 26), 0x0674);
+}
+
+static void test_fix_trailing_padding(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "odd-len-pay", 11);
+
+	(void)state;
+	/* Ethernet pads short frames to 60 bytes: ignore what follows. */
+	memset(p + tot, 0x55, sizeof(p) - tot);
+	assert_int_equal(repl_fix_checksums(p, 46), (ssize_t)tot);
+	assert_int_equal(at16(p, 26), 0x0674);
+}
+
+static void test_fix_zero_becomes_ffff(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "zero\x4f\xc9" "ab", 8);
+
+	(void)state;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 10), 0xaf90);
+	assert_int_equal(at16(p, 26), 0xffff);
+}
+
+static void test_fix_ip_options(void **state)
+{
+	uint8_t p[128], q[128];
+	size_t tot = build(q, "hello, multicast!", 17);
+
+	(void)state;
+	/* Same packet with a 4-byte NOP option: UDP checksum is unchanged,
+	 * as the pseudo-header does not cover options. */
+	memcpy(p, q, 20);
+	p[0] = 0x46;
+	p[2] = (uint8_t)((tot + 4) >> 8);
+	p[3] = (uint8_t)(tot + 4);
+	memset(p + 20, 1, 4);
+	memcpy(p + 24, q + 20, tot - 20);
+	assert_int_equal(repl_fix_checksums(p, tot + 4), (ssize_t)(tot + 4));
+	assert_int_equal(repl_csum(p, 24, 0), 0xffff);
+	assert_int_equal(at16(p, 30), 0x57d7);
+}
+
+static void test_fragment_keeps_l4(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "hello, multicast!", 17);
+
+	(void)state;
+	p[6] = 0x20;	/* MF: first fragment */
+	p[7] = 0x00;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 26), 0xbeef);
+	assert_int_equal(repl_csum(p, 20, 0), 0xffff);
+
+	build(p, "hello, multicast!", 17);
+	p[6] = 0x00;	/* offset 8: a later fragment, no UDP header at all */
+	p[7] = 0x01;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 26), 0xbeef);
+}
+
+static void test_other_protocol_keeps_l4(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build(p, "hello, multicast!", 17);
+
+	(void)state;
+	p[9] = 103;	/* PIM */
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 26), 0xbeef);
+	assert_int_equal(repl_csum(p, 20, 0), 0xffff);
+}
+
+static void expect_einval(uint8_t *p, size_t len)
+{
+	errno = 0;
+	assert_int_equal(repl_fix_checksums(p, len), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_malformed(void **state)
+{
+	uint8_t p[128];
+	size_t tot;
+
+	(void)state;
+	expect_einval(NULL, 40);
+	tot = build(p, "hello, multicast!", 17);
+	expect_einval(p, 19);			/* shorter than a header */
+	expect_einval(p, tot - 1);		/* total length > captured */
+
+	p[0] = 0x65;				/* version 6 */
+	expect_einval(p, tot);
+	p[0] = 0x44;				/* IHL 16 bytes */
+	expect_einval(p, tot);
+	p[0] = 0x4f;				/* IHL 60 > total length */
+	p[2] = 0; p[3] = 40;
+	expect_einval(p, sizeof(p));
+
+	tot = build(p, "", 0);
+	p[2] = 0; p[3] = 27;			/* UDP header cut short */
+	expect_einval(p, tot);
+
+	tot = build(p, "hello, multicast!", 17);
+	p[24] = 0; p[25] = (uint8_t)(tot - 20 + 1);	/* UDP length > payload */
+	expect_einval(p, tot);
+	p[24] = 0; p[25] = 7;			/* UDP length < header */
+	expect_einval(p, tot);
+}
+
+static void test_send_closed_counts(void **state)
+{
+	static const uint8_t macs[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	uint8_t p[64];
+	size_t tot = build(p, "x", 1);
+
+	(void)state;
+	assert_int_equal(repl_send(p, tot, macs, 2), 0);
+	assert_int_equal(repl_stats()->drop_closed, 2);
+	assert_int_equal(repl_send(p, tot, macs, 0), 0);
+	assert_int_equal(repl_ifindex(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csum_rfc1071),
+		cmocka_unit_test(test_fix_known_packet),
+		cmocka_unit_test(test_fix_partial_checksum),
+		cmocka_unit_test(test_fix_odd_length),
+		cmocka_unit_test(test_fix_trailing_padding),
+		cmocka_unit_test(test_fix_zero_becomes_ffff),
+		cmocka_unit_test(test_fix_ip_options),
+		cmocka_unit_test(test_fragment_keeps_l4),
+		cmocka_unit_test(test_other_protocol_keeps_l4),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_send_closed_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
