@@ -1,8 +1,9 @@
 /*
  * registry.c - connected clients, in connect order.
  *
- * A plain array: lookups by MAC happen per IGMP message, not per data
- * packet, so a scan of even a thousand clients costs nothing that matters.
+ * An array in connect order for status, plus a hash by id for the data
+ * path, which credits each copy to its client. Lookups by MAC happen per
+ * IGMP message, not per data packet, so they scan.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +12,28 @@
 
 #include "registry.h"
 
+#define REG_HASH_SIZE 1024 /* power of two */
+
 struct registry {
 	struct client **v;
 	unsigned n, cap;
+	struct client *hash[REG_HASH_SIZE];
 };
+
+static unsigned reg_hash(uint32_t id)
+{
+	return (id * 2654435761u) >> 22 & (REG_HASH_SIZE - 1);
+}
+
+static void reg_unhash(struct registry *reg, const struct client *c)
+{
+	struct client **pp = &reg->hash[reg_hash(c->id)];
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+}
 
 struct registry *reg_new(void)
 {
@@ -41,9 +60,11 @@ static int reg_index(const struct registry *reg, uint32_t id)
 
 struct client *reg_find(const struct registry *reg, uint32_t id)
 {
-	int i = reg_index(reg, id);
+	struct client *c = reg->hash[reg_hash(id)];
 
-	return i < 0 ? NULL : reg->v[i];
+	while (c && c->id != id)
+		c = c->hnext;
+	return c;
 }
 
 static int client_mac_index(const struct client *c, const uint8_t mac[6])
@@ -89,9 +110,13 @@ struct client *reg_connect(struct registry *reg, uint32_t id, const char *cn,
 		if (!c)
 			return NULL;
 		reg->v[reg->n++] = c;
+	} else {
+		reg_unhash(reg, c);
 	}
 	memset(c, 0, sizeof(*c));
 	c->id = id;
+	c->hnext = reg->hash[reg_hash(id)];
+	reg->hash[reg_hash(id)] = c;
 	copy_str(c->cn, cn);
 	copy_str(c->pool_ip, pool_ip);
 	copy_str(c->real, real);
@@ -107,6 +132,7 @@ int reg_disconnect(struct registry *reg, uint32_t id)
 		errno = ENOENT;
 		return -1;
 	}
+	reg_unhash(reg, reg->v[i]);
 	free(reg->v[i]);
 	memmove(&reg->v[i], &reg->v[i + 1], (reg->n - (unsigned)i - 1) * sizeof(reg->v[0]));
 	reg->n--;

@@ -26,6 +26,7 @@ struct client {
 	time_t since;
 	uint64_t frames_sent;
 	uint64_t bytes_sent;
+	struct client *hnext;           /* registry's id hash chain */
 };
 
 struct registry;
@@ -60,7 +61,7 @@ int reg_disconnect(struct registry *reg, uint32_t id);
  */
 int reg_learn(struct registry *reg, uint32_t id, const char *op, const char *addr);
 
-/** reg_find() - client @id, or NULL. */
+/** reg_find() - client @id, or NULL. O(1): the data path calls it per copy. */
 struct client *reg_find(const struct registry *reg, uint32_t id);
 
 /** reg_find_mac() - the client owning @mac, or NULL. */

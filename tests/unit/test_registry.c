@@ -110,6 +110,28 @@ static void test_learn_rejects(void **state)
 	assert_int_equal(reg_find(reg, 1)->nmacs, REG_MAX_MACS);
 }
 
+/* The id hash must stay right across collisions, reconnects and removals. */
+static void test_many_clients(void **state)
+{
+	struct registry *reg = *state;
+
+	for (uint32_t id = 1; id <= 3000; id++)
+		assert_non_null(reg_connect(reg, id * 1024, "x", "", "", id));
+	assert_non_null(reg_connect(reg, 5 * 1024, "again", "", "", 1));
+	for (uint32_t id = 1; id <= 3000; id += 2)
+		assert_int_equal(reg_disconnect(reg, id * 1024), 0);
+	assert_int_equal(reg_count(reg), 1500);
+	for (uint32_t id = 1; id <= 3000; id++) {
+		struct client *c = reg_find(reg, id * 1024);
+
+		if (id % 2)
+			assert_null(c);
+		else
+			assert_true(c && c->id == id * 1024);
+	}
+	assert_null(reg_find(reg, 5 * 1024));
+}
+
 static void test_parse_mac_vid(void **state)
 {
 	uint8_t mac[6];
@@ -168,6 +190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_cn_are_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_follows_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
 		cmocka_unit_test(test_parse_mac_vid),
 		cmocka_unit_test_setup_teardown(test_status_format, setup, teardown),
 	};
