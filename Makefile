@@ -19,6 +19,8 @@ WERROR ?= 1
 endif
 
 CFLAGS   ?= -O2 -g
+# `make V=1` shows the full commands.
+Q := $(if $(filter 1,$(V)),,@)
 CFLAGS   += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CPPFLAGS += -Iinclude -Ihelper -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	    -DDEFAULT_HELPER='"$(SBINDIR)/openvpn-mcast-helper"'
@@ -55,23 +57,29 @@ all: $(PLUGIN) $(HELPER)
 HDRS := $(wildcard helper/*.h plugin/*.h include/*.h)
 
 helper/%.o: helper/%.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 plugin/%.o: plugin/%.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 %.pic.o: %.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(HELPER): $(HELPER_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(PLUGIN): $(PLUGIN_OBJS) plugin/exports.map
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
 		-o $@ $(PLUGIN_OBJS) $(PLUGIN_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(PLUGIN_CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Iplugin -Itests/unit -o $@ $< $(CORE_OBJS) $(PLUGIN_CORE_OBJS) \
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Iplugin -Itests/unit -o $@ $< $(CORE_OBJS) $(PLUGIN_CORE_OBJS) \
 		$(LIB_LIBS) $(CMOCKA_LIBS)
 
 # Installs missing Debian packages (needs root), or says what to run.
@@ -110,7 +118,9 @@ DEV_BINS := tests/dev/datapath_demo tests/dev/tap_reader tests/dev/mcast_send
 dev: $(DEV_BINS)
 
 tests/dev/datapath_demo: tests/dev/datapath_demo.c $(DATAPATH_OBJS)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -o $@ $< $(DATAPATH_OBJS) $(LIB_LIBS)
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -o $@ $< $(DATAPATH_OBJS) $(LIB_LIBS)
 
 tests/dev/tap_reader tests/dev/mcast_send: %: %.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<

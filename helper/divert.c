@@ -236,6 +236,24 @@ static int divert_load(enum divert_hook hook, int replace)
 	return nft_run(script, NULL);
 }
 
+int divert_check_free(const char *table)
+{
+	struct utsname u;
+	enum divert_hook hook = DIVERT_EGRESS;
+
+	if (!divert_name_ok(table, 0)) {
+		log_warnx("divert: invalid table name \"%s\"", table ? table : "");
+		errno = EINVAL;
+		return -1;
+	}
+	if (dv.installed)
+		return 0;
+	snprintf(dv.table, sizeof(dv.table), "%s", table);
+	if (uname(&u) == 0 && !divert_kernel_has_egress(u.release))
+		hook = DIVERT_FORWARD;
+	return divert_check_owner(hook) < 0 ? -1 : 0;
+}
+
 int divert_install(const char *ifname, const char *table, int group,
 		   enum divert_hook hook)
 {

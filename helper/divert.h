@@ -57,6 +57,14 @@ int divert_kernel_has_egress(const char *release);
 long divert_owner_pid(const char *listing);
 
 /**
+ * divert_check_free() - at startup, before any device is known: refuse if
+ * @table already exists and is not a dead helper's leftover.
+ * Return: 0, or -1 with errno EEXIST (someone else's table), EINVAL, or the
+ * nftables error. The reason is logged.
+ */
+int divert_check_free(const char *table);
+
+/**
  * divert_install() - install the diversion for tap @ifname.
  * @hook: normally DIVERT_AUTO; the others force a variant.
  *
