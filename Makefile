@@ -89,3 +89,8 @@ clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
 		tests/fuzz/fuzz_igmp tests/bench/bench_lookup
 	rm -rf tests/out
+
+# Small C programs for the end-to-end tests (tests/run-all.sh builds them).
+TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))
+tests/tools/%: tests/tools/%.c
+	$(CC) $(CFLAGS) -o $@ $< $(if $(filter tests/tools/tapcount,$@),-lpcap)

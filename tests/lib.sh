@@ -1,0 +1,557 @@
+# shellcheck shell=bash
+# tests/lib.sh - shared library of the end-to-end tests (bash only).
+#
+# A test does:   . "$(dirname "$0")/../lib.sh"
+#
+# and then builds what it needs out of network namespaces that this library
+# creates and ALWAYS removes again (EXIT/INT/TERM trap): every process left in
+# one of our namespaces is killed, then the namespace is deleted.  Namespace
+# names start with "om<pid>-", so parallel runs never collide.  Interface
+# names are short fixed names (eth0, up0, tap0) because each lives in its own
+# namespace.
+#
+# Topology helpers:
+#   om_topo_vpn N     "wan" namespace with a bridge, a VPN server namespace
+#                     "srv" (172.16.0.1) and N client namespaces c1..cN
+#                     (172.16.0.1<i>), all on the bridge; PKI for all.
+#   om_topo_source    a multicast source namespace "src" (10.99.0.2/24) on a
+#                     veth to the server namespace (up0, 10.99.0.1/24).
+# OpenVPN:  om_server_start [plugin|noplugin], om_server_stop,
+#           om_client_start I, om_client_stop I [SIGNAL]
+# Helper:   om_status, om_status_client CN, om_wait_status
+# Multicast: om_igmpproxy_start, om_recv_start, om_cap_start, ...
+#
+# All logs go to tests/out/<test name>/.  Time-dependent checks poll with a
+# deadline (om_wait), never sleep-and-hope.
+
+set -eu -o pipefail
+export LC_ALL=C
+
+OM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OM_TEST=$(basename "$0" .sh)
+OM_OUT="$OM_ROOT/tests/out/$OM_TEST"
+OM_PFX="om$$"
+OM_HELPER="$OM_ROOT/helper/openvpn-mcast-helper"
+OM_PLUGIN="$OM_ROOT/plugin/openvpn-plugin-mcast.so"
+OM_TOOLS="$OM_ROOT/tests/tools"
+OM_NFT_TABLE=openvpn_mcast
+OM_NFLOG_GROUP=1194
+OM_VPN_PORT=1194
+OM_SERVER_WAN=172.16.0.1
+OM_SERVER_VPN=10.8.0.1
+OM_SRC_ADDR=10.99.0.2
+OM_SRC_NET=10.99.0.0/24
+
+OM_NS_LIST=()        # full names of the namespaces we created
+OM_SERVER_PID=""
+OM_SERVER_PLUGIN=0   # 1 when the running server loads the plugin
+OM_NCLIENTS=0
+declare -a OM_CLIENT_CN=() OM_CLIENT_PID=()
+declare -A OM_BG_PID=()   # name -> pid of background helpers (recv, cap...)
+
+rm -rf "$OM_OUT"
+mkdir -p "$OM_OUT"
+# Control socket paths must fit in sun_path (108 bytes); a CI checkout can
+# live deep in the file system, so sockets go to a short private directory.
+OM_RUN=$(mktemp -d /tmp/om.XXXXXX)
+OM_CTL_SOCK="$OM_RUN/ctl.sock"
+
+# ---------------------------------------------------------------------------
+# Logging and assertions
+
+om_log() {
+	printf '%s %s\n' "$(date +%T.%3N)" "$*" >&2
+}
+
+# om_fail MESSAGE - fail the test now (the EXIT trap cleans up).
+om_fail() {
+	printf '%s FAIL: %s\n' "$(date +%T.%3N)" "$*" >&2
+	exit 1
+}
+
+# om_assert_eq ACTUAL EXPECTED WHAT
+om_assert_eq() {
+	if [ "$1" != "$2" ]; then
+		om_fail "$3: got '$1', expected '$2'"
+	fi
+	om_log "ok: $3 = '$1'"
+}
+
+# om_assert_ge ACTUAL MIN WHAT  (integers)
+om_assert_ge() {
+	if ! [ "$1" -ge "$2" ] 2>/dev/null; then
+		om_fail "$3: got '$1', expected >= $2"
+	fi
+	om_log "ok: $3 = $1 (>= $2)"
+}
+
+# om_assert_le ACTUAL MAX WHAT  (integers)
+om_assert_le() {
+	if ! [ "$1" -le "$2" ] 2>/dev/null; then
+		om_fail "$3: got '$1', expected <= $2"
+	fi
+	om_log "ok: $3 = $1 (<= $2)"
+}
+
+# om_pct_min N PERCENT - smallest count that is PERCENT % of N (rounded up).
+om_pct_min() {
+	echo $((($1 * $2 + 99) / 100))
+}
+
+# om_now_us - wall clock in microseconds (same clock as the C tools).
+om_now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}"
+}
+
+# om_wait SECONDS DESCRIPTION CMD... - run CMD every 50 ms until it succeeds.
+# Fails the test when the deadline passes.  CMD returning 99 aborts at once
+# (the process being waited for has died; 99 because grep & co. use 1 and 2).
+om_wait() {
+	local secs=$1 what=$2 rc
+	shift 2
+	local deadline=$(($(om_now_us) + secs * 1000000))
+	while :; do
+		rc=0
+		"$@" || rc=$?
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 99 ] && om_fail "$what: gave up (process died)"
+		[ "$(om_now_us)" -ge "$deadline" ] && om_fail "timed out after ${secs}s: $what"
+		sleep 0.05
+	done
+}
+
+# om_try_wait USECONDS CMD... - like om_wait, deadline in microseconds, but
+# returns 1 on timeout instead of failing.
+om_try_wait() {
+	local deadline=$(($(om_now_us) + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(om_now_us)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# om_alive PID - true while PID exists and is not a zombie.
+om_alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# om_need_file PATH WHAT - fail early with a clear message if PATH is missing.
+om_need_file() {
+	[ -e "$1" ] || om_fail "$2 not found: $1 (run 'make' first)"
+}
+
+# om_need_built - the plugin and helper binaries exist.
+om_need_built() {
+	om_need_file "$OM_PLUGIN" "plugin"
+	om_need_file "$OM_HELPER" "helper"
+}
+
+# om_need_tools NAME... - the C test tools exist (built by tests/run-all.sh
+# or by `make tests/tools/NAME`); build them if they don't.
+om_need_tools() {
+	local t missing=()
+	for t in "$@"; do
+		[ -x "$OM_TOOLS/$t" ] || missing+=("tests/tools/$t")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		make -C "$OM_ROOT" --no-print-directory "${missing[@]}" >&2 ||
+			om_fail "cannot build ${missing[*]}"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Cleanup
+
+# om_ns_kill_all NS - TERM, then KILL, every process in namespace NS.
+om_ns_kill_all() {
+	local ns=$1 pids i
+	pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null || true
+	for i in $(seq 1 60); do
+		pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
+		[ -n "$pids" ] || return 0
+		sleep 0.05
+	done
+	om_log "cleanup: killing stubborn processes in $ns: $pids"
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+	for i in $(seq 1 40); do
+		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || return 0
+		sleep 0.05
+	done
+}
+
+# om_dump_diag - on failure, the few lines most likely to explain it.
+# Full logs stay in tests/out/<test>/.
+om_dump_diag() {
+	local f
+	om_log "diagnostics (full logs in ${OM_OUT#"$OM_ROOT"/}/):"
+	if [ -S "$OM_CTL_SOCK" ]; then
+		"$OM_HELPER" status -s "$OM_CTL_SOCK" 2>&1 | sed 's/^/  status: /' >&2 || true
+	fi
+	for f in "$OM_OUT"/server.log; do
+		[ -f "$f" ] || continue
+		grep -iE 'plugin|helper|mcast|error|fatal' "$f" | tail -n 12 |
+			sed "s|^|  $(basename "$f"): |" >&2 || true
+	done
+}
+
+om_cleanup() {
+	local rc=$? ns i
+	set +e
+	trap - EXIT INT TERM
+	[ "$rc" -ne 0 ] && om_dump_diag
+	# Stop background jobs we started in the root namespace first.
+	for i in "${!OM_BG_PID[@]}"; do
+		kill -TERM "${OM_BG_PID[$i]}" 2>/dev/null
+	done
+	# Clients before the server, the server before the rest, so OpenVPN
+	# shuts down the way it would on a real machine.
+	for ((i = ${#OM_NS_LIST[@]} - 1; i >= 0; i--)); do
+		om_ns_kill_all "${OM_NS_LIST[$i]}"
+	done
+	for ns in "${OM_NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null || om_log "cleanup: cannot delete netns $ns"
+	done
+	wait 2>/dev/null
+	rm -rf "$OM_RUN"
+	if [ "$rc" -eq 0 ]; then
+		om_log "$OM_TEST: PASS"
+	else
+		om_log "$OM_TEST: FAIL (exit $rc)"
+	fi
+	exit "$rc"
+}
+trap om_cleanup EXIT
+trap 'om_log "interrupted"; exit 130' INT
+trap 'om_log "terminated"; exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# Namespaces and links
+
+# om_ns SHORT - full namespace name for SHORT (srv, wan, c1, ...).
+om_ns() {
+	echo "$OM_PFX-$1"
+}
+
+# om_nsx SHORT CMD... - run CMD inside namespace SHORT.
+om_nsx() {
+	local n=$1
+	shift
+	ip netns exec "$OM_PFX-$n" "$@"
+}
+
+# om_ns_add SHORT - create namespace SHORT with lo up, IPv6 off (keeps the
+# tap free of MLD/ND chatter so frame counts mean what they say) and
+# reverse-path filtering off (multicast from a remote source arrives on a
+# client's tap, whose subnet does not contain the source).
+om_ns_add() {
+	local ns="$OM_PFX-$1"
+	ip netns add "$ns" || om_fail "cannot create netns $ns"
+	OM_NS_LIST+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sh -c '
+		for k in net.ipv6.conf.all.disable_ipv6=1 \
+			 net.ipv6.conf.default.disable_ipv6=1 \
+			 net.ipv4.conf.all.rp_filter=0 \
+			 net.ipv4.conf.default.rp_filter=0; do
+			sysctl -qw "$k" || exit 1
+		done' || om_fail "sysctl in $ns"
+}
+
+# om_veth NS_A IF_A NS_B IF_B - a veth pair between two namespaces, up.
+om_veth() {
+	ip -n "$OM_PFX-$1" link add "$2" type veth peer name "$4" netns "$OM_PFX-$3"
+	ip -n "$OM_PFX-$1" link set "$2" up
+	ip -n "$OM_PFX-$3" link set "$4" up
+}
+
+# om_addr NS IF CIDR
+om_addr() {
+	ip -n "$OM_PFX-$1" addr add "$3" dev "$2"
+}
+
+# om_if_ipv4 NS IF - the first IPv4 address of IF (no prefix length).
+om_if_ipv4() {
+	ip -n "$OM_PFX-$1" -4 -o addr show dev "$2" 2>/dev/null |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# om_if_mac NS IF - MAC address of IF, read from sysfs inside the namespace.
+om_if_mac() {
+	om_nsx "$1" cat "/sys/class/net/$2/address"
+}
+
+# ---------------------------------------------------------------------------
+# PKI: one self-signed EC certificate per peer; OpenVPN checks them with
+# peer-fingerprint, so no CA is needed.
+
+om_pki_make() {
+	local cn=$1 dir="$OM_OUT/pki"
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -subj "/CN=$cn" -days 2 \
+		-keyout "$dir/$cn.key" -out "$dir/$cn.crt" 2>"$dir/$cn.err" ||
+		om_fail "openssl req for $cn: $(cat "$dir/$cn.err")"
+	openssl x509 -in "$dir/$cn.crt" -noout -fingerprint -sha256 |
+		sed 's/^.*=//' >"$dir/$cn.fp"
+	grep -qE '^([0-9A-F]{2}:){31}[0-9A-F]{2}$' "$dir/$cn.fp" ||
+		om_fail "bad fingerprint for $cn: $(cat "$dir/$cn.fp")"
+}
+
+om_pki_fp() {
+	cat "$OM_OUT/pki/$1.fp"
+}
+
+# ---------------------------------------------------------------------------
+# Topology
+
+# Names of the clients, in order; c1 is alice and so on.
+OM_NAMES=(alice bob carol dave erin frank)
+
+# om_topo_vpn N - wan bridge, server and N clients, plus their certificates.
+om_topo_vpn() {
+	local n=$1 i
+	[ "$n" -le ${#OM_NAMES[@]} ] || om_fail "at most ${#OM_NAMES[@]} clients"
+	om_ns_add wan
+	ip -n "$(om_ns wan)" link add br0 type bridge
+	ip -n "$(om_ns wan)" link set br0 up
+	om_ns_add srv
+	om_veth srv eth0 wan psrv
+	ip -n "$(om_ns wan)" link set psrv master br0
+	om_addr srv eth0 "$OM_SERVER_WAN/24"
+	om_pki_make server
+	for ((i = 1; i <= n; i++)); do
+		om_ns_add "c$i"
+		om_veth "c$i" eth0 wan "pc$i"
+		ip -n "$(om_ns wan)" link set "pc$i" master br0
+		om_addr "c$i" eth0 "172.16.0.$((10 + i))/24"
+		OM_CLIENT_CN[i]=${OM_NAMES[i - 1]}
+		om_pki_make "${OM_CLIENT_CN[i]}"
+	done
+	OM_NCLIENTS=$n
+	om_log "topology: server + $n clients (${OM_CLIENT_CN[*]}) in $OM_PFX-*"
+}
+
+# om_topo_source - multicast source namespace "src" on up0 of the server.
+# Forwarding on in the server so routed multicast can reach tap0.
+om_topo_source() {
+	om_ns_add src
+	om_veth src eth0 srv up0
+	om_addr src eth0 "$OM_SRC_ADDR/24"
+	om_addr srv up0 10.99.0.1/24
+	ip -n "$(om_ns src)" route add default via 10.99.0.1
+	om_nsx srv sysctl -qw net.ipv4.ip_forward=1
+}
+
+# ---------------------------------------------------------------------------
+# OpenVPN server and clients
+
+# om_helper_conf - the helper's configuration file (libconfig syntax).
+om_helper_conf() {
+	cat >"$OM_OUT/helper.conf" <<EOF
+# written by tests/lib.sh for $OM_TEST
+helper = "$OM_HELPER";
+control_socket = "$OM_CTL_SOCK";
+nft_table = "$OM_NFT_TABLE";
+nflog_group = $OM_NFLOG_GROUP;
+EOF
+}
+
+# om_server_conf plugin|noplugin - write server.conf.
+# OM_SERVER_EXTRA (optional) is appended verbatim.
+om_server_conf() {
+	local mode=$1 i
+	{
+		cat <<EOF
+# written by tests/lib.sh for $OM_TEST
+server 10.8.0.0 255.255.255.0
+dev tap0
+dev-type tap
+proto udp4
+local $OM_SERVER_WAN
+port $OM_VPN_PORT
+cert $OM_OUT/pki/server.crt
+key $OM_OUT/pki/server.key
+dh none
+data-ciphers AES-256-GCM
+keepalive 1 5
+verb 4
+status $OM_OUT/openvpn-status.txt 1
+status-version 2
+EOF
+		echo "<peer-fingerprint>"
+		for ((i = 1; i <= OM_NCLIENTS; i++)); do
+			om_pki_fp "${OM_CLIENT_CN[i]}"
+		done
+		echo "</peer-fingerprint>"
+		if [ "$mode" = plugin ]; then
+			om_helper_conf
+			echo "plugin $OM_PLUGIN $OM_OUT/helper.conf"
+		fi
+		[ -z "${OM_SERVER_EXTRA:-}" ] || printf '%s\n' "$OM_SERVER_EXTRA"
+	} >"$OM_OUT/server.conf"
+}
+
+om_server_ready() {
+	om_alive "$OM_SERVER_PID" || return 99
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/server.log" 2>/dev/null
+}
+
+# om_server_start [plugin|noplugin] - start the OpenVPN server in "srv" and
+# wait until it is initialised (and, with the plugin, until the helper
+# answers on its control socket).
+om_server_start() {
+	local mode=${1:-plugin}
+	[ "$mode" = plugin ] && om_need_built
+	om_server_conf "$mode"
+	om_nsx srv openvpn --config "$OM_OUT/server.conf" \
+		--log "$OM_OUT/server.log" </dev/null >/dev/null 2>&1 &
+	OM_SERVER_PID=$!
+	OM_SERVER_PLUGIN=0
+	[ "$mode" = plugin ] && OM_SERVER_PLUGIN=1
+	om_wait 20 "OpenVPN server initialised (see server.log)" om_server_ready
+	[ "$OM_SERVER_PLUGIN" = 1 ] && om_wait_status
+	om_log "server up (pid $OM_SERVER_PID, $mode)"
+}
+
+# om_server_stop - SIGTERM the server and wait for it to exit.
+om_server_stop() {
+	[ -n "$OM_SERVER_PID" ] || return 0
+	kill -TERM "$OM_SERVER_PID"
+	om_wait 20 "OpenVPN server exits after SIGTERM" om_not_alive "$OM_SERVER_PID"
+	wait "$OM_SERVER_PID" 2>/dev/null || true
+	om_log "server stopped"
+	OM_SERVER_PID=""
+}
+
+om_not_alive() {
+	! om_alive "$1"
+}
+
+# om_client_conf I - write client-<cn>.conf for client I.
+om_client_conf() {
+	local i=$1 cn=${OM_CLIENT_CN[$1]}
+	cat >"$OM_OUT/client-$cn.conf" <<EOF
+# written by tests/lib.sh for $OM_TEST
+client
+dev tap0
+dev-type tap
+proto udp4
+remote $OM_SERVER_WAN $OM_VPN_PORT
+nobind
+cert $OM_OUT/pki/$cn.crt
+key $OM_OUT/pki/$cn.key
+peer-fingerprint $(om_pki_fp server)
+data-ciphers AES-256-GCM
+explicit-exit-notify 1
+verb 4
+EOF
+	[ -z "${OM_CLIENT_EXTRA:-}" ] || printf '%s\n' "$OM_CLIENT_EXTRA" >>"$OM_OUT/client-$cn.conf"
+}
+
+om_client_ready() {
+	local i=$1
+	om_alive "${OM_CLIENT_PID[i]}" || return 99
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/client-${OM_CLIENT_CN[i]}.log" 2>/dev/null &&
+		[ -n "$(om_if_ipv4 "c$i" tap0)" ]
+}
+
+# om_client_poke I - send one datagram from client I to the server's VPN
+# address and wait for the server's ARP answer.  The client's first frame is
+# what makes OpenVPN fire learn-address, which tells the plugin the MAC.
+om_client_poke() {
+	local i=$1
+	om_nsx "c$i" bash -c "echo poke >/dev/udp/$OM_SERVER_VPN/9" 2>/dev/null || true
+	om_wait 10 "client ${OM_CLIENT_CN[i]} reaches $OM_SERVER_VPN over the VPN" \
+		om_client_has_server_arp "$i"
+}
+
+om_client_has_server_arp() {
+	ip -n "$(om_ns "c$1")" neigh show "$OM_SERVER_VPN" dev tap0 | grep -q lladdr
+}
+
+# om_client_start I - start OpenVPN client I in its namespace, wait until its
+# tap has the pushed address, and make it talk to the server once.
+om_client_start() {
+	local i=$1 cn=${OM_CLIENT_CN[$1]}
+	om_client_conf "$i"
+	om_nsx "c$i" openvpn --config "$OM_OUT/client-$cn.conf" \
+		--log "$OM_OUT/client-$cn.log" </dev/null >/dev/null 2>&1 &
+	OM_CLIENT_PID[i]=$!
+	om_wait 20 "client $cn connected (see client-$cn.log)" om_client_ready "$i"
+	om_client_poke "$i"
+	om_log "client $cn up: $(om_if_ipv4 "c$i" tap0) $(om_if_mac "c$i" tap0)"
+}
+
+# om_client_stop I [SIGNAL] - stop client I (default SIGTERM: explicit exit
+# notify tells the server at once) and wait until the process is gone.
+om_client_stop() {
+	local i=$1 sig=${2:-TERM}
+	kill "-$sig" "${OM_CLIENT_PID[i]}"
+	om_wait 20 "client ${OM_CLIENT_CN[i]} exits after SIG$sig" om_not_alive "${OM_CLIENT_PID[i]}"
+	wait "${OM_CLIENT_PID[i]}" 2>/dev/null || true
+	om_log "client ${OM_CLIENT_CN[i]} stopped (SIG$sig)"
+}
+
+# om_client_real_addr I - "ip:port" the server sees for client I: its wan
+# address and the local port of its (only) UDP socket.
+om_client_real_addr() {
+	local port
+	port=$(ip netns exec "$(om_ns "c$1")" ss -Hnua |
+		awk '{ n = split($4, a, ":"); print a[n]; exit }')
+	echo "172.16.0.$((10 + $1)):$port"
+}
+
+# ---------------------------------------------------------------------------
+# Helper status (control socket)
+
+om_status() {
+	"$OM_HELPER" status -s "$OM_CTL_SOCK"
+}
+
+om_status_ok() {
+	om_status 2>/dev/null | grep -qx 'END'
+}
+
+# om_wait_status - until the helper answers a complete status.
+om_wait_status() {
+	om_wait 10 "helper answers on $OM_CTL_SOCK" om_status_ok
+}
+
+# om_status_client CN - the CLIENT row of CN (empty if none).  Columns:
+# 1 CLIENT 2 Id 3 CN 4 Real 5 Virtual 6 MAC 7 Groups 8 Frames 9 Bytes 10 Since
+om_status_client() {
+	om_status | awk -F, -v cn="$1" '$1 == "CLIENT" && $3 == cn'
+}
+
+om_status_field() { # CN FIELD-NUMBER
+	om_status_client "$1" | awk -F, -v f="$2" '{ print $f; exit }'
+}
+
+om_status_has_client() {
+	[ -n "$(om_status_client "$1")" ]
+}
+
+om_status_lacks_client() {
+	om_status_ok && [ -z "$(om_status_client "$1")" ]
+}
+
+# om_status_group G - the GROUP row of G: 1 GROUP 2 Group 3 Members
+# 4 Frames In 5 Frames Out 6 Bytes Out
+om_status_group() {
+	om_status | awk -F, -v g="$1" '$1 == "GROUP" && $2 == g'
+}
+
+# om_status_save NAME - keep a copy of the status in the test's out dir.
+om_status_save() {
+	om_status >"$OM_OUT/status-$1.csv" 2>&1 || true
+}
