@@ -31,7 +31,8 @@ HELPER_SRCS := $(wildcard helper/*.c)
 HELPER_OBJS := $(HELPER_SRCS:.c=.o)
 # Everything but main(): what unit tests, the fuzzer and benchmarks link.
 CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
-PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c
+# The plugin shares the wire protocol and the config parser with the helper.
+PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -43,6 +44,7 @@ ifneq ($(NEED_LIBS),)
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 endif
 
 .PHONY: all check unit e2e deps fuzz fuzz-check bench install clean
@@ -52,15 +54,15 @@ all: $(PLUGIN) $(HELPER)
 helper/%.o: helper/%.c $(wildcard helper/*.h include/*.h)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-%.pic.o: %.c $(wildcard plugin/*.h include/*.h)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+%.pic.o: %.c $(wildcard plugin/*.h helper/*.h include/*.h)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(HELPER): $(HELPER_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(PLUGIN): $(PLUGIN_OBJS) plugin/exports.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
-		-o $@ $(PLUGIN_OBJS)
+		-o $@ $(PLUGIN_OBJS) $(PLUGIN_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) \

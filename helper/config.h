@@ -21,7 +21,7 @@ struct cfg {
 		int version;                /* version of our own queries: 1, 2, 3 */
 		int robustness;             /* robustness variable */
 		int query_interval;         /* seconds */
-		int query_response_interval;/* tenths of a second, as on the wire */
+		int query_response_interval;/* seconds (at most 25: v2 max resp code) */
 	} igmp;
 };
 

@@ -5,6 +5,7 @@
 #ifndef EV_H
 #define EV_H
 
+#include <signal.h>
 #include <stdint.h>
 
 typedef void (*ev_fd_cb)(int fd, void *arg);
@@ -27,6 +28,12 @@ int ev_timer(uint64_t delay_ms, uint64_t interval_ms, ev_timer_cb cb, void *arg)
 
 /** ev_timer_cancel() - cancel timer @id. */
 void ev_timer_cancel(int id);
+
+/**
+ * ev_set_waitmask() - signal mask in force while the loop sleeps; the
+ * caller keeps its signals blocked at all other times.
+ */
+void ev_set_waitmask(const sigset_t *mask);
 
 /** ev_run() - dispatch until ev_stop(). Return 0, or -1 on poll failure. */
 int ev_run(void);

@@ -12,10 +12,11 @@
 static int log_syslog;
 static int log_stderr = 1;
 static int log_level = LOG_LVL_INFO;
-static void (*log_hook)(int, const char *);
+static const char *log_ident = "openvpn-mcast-helper";
 
 void log_init(const char *ident, int use_syslog, int use_stderr, int level)
 {
+	log_ident = ident;
 	log_syslog = use_syslog;
 	log_stderr = use_stderr;
 	log_level = level;
@@ -26,11 +27,6 @@ void log_init(const char *ident, int use_syslog, int use_stderr, int level)
 void log_setlevel(int level)
 {
 	log_level = level;
-}
-
-void log_set_hook(void (*hook)(int level, const char *msg))
-{
-	log_hook = hook;
 }
 
 static void log_emit(int level, int with_errno, const char *fmt, va_list ap)
@@ -49,9 +45,7 @@ static void log_emit(int level, int with_errno, const char *fmt, va_list ap)
 	if (log_syslog)
 		syslog(prio[level], "%s", msg);
 	if (log_stderr)
-		fprintf(stderr, "%s%s\n", tag[level], msg);
-	if (log_hook && level <= LOG_LVL_WARN)
-		log_hook(level, msg);
+		fprintf(stderr, "%s: %s%s\n", log_ident, tag[level], msg);
 	errno = saved;
 }
 

@@ -14,14 +14,11 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 /**
  * log_init() - set identity, destinations and verbosity.
  * @use_syslog: also send messages to syslog (daemon facility).
- * @use_stderr: also print messages to stderr.
+ * @use_stderr: also print messages to stderr, prefixed with @ident (the
+ *   helper's stderr is OpenVPN's, so its lines land in OpenVPN's log).
  */
 void log_init(const char *ident, int use_syslog, int use_stderr, int level);
 void log_setlevel(int level);
-
-/* Optional hook that receives every message at LOG_LVL_WARN or worse
- * (the helper forwards them to the plugin, which puts them in OpenVPN's log). */
-void log_set_hook(void (*hook)(int level, const char *msg));
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

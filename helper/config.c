@@ -1,0 +1,195 @@
+/*
+ * config.c - load the helper configuration with libconfig.
+ *
+ * Unknown keys are errors: a typo silently falling back to a default is
+ * worse than refusing to start.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "config.h"
+
+void cfg_defaults(struct cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->helper, sizeof(cfg->helper), "%s", DEFAULT_HELPER);
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+		 "/run/openvpn-mcast/control.sock");
+	cfg->status_interval = 10;
+	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "openvpn_mcast");
+	cfg->nflog_group = 1194;
+	cfg->log_level = 2;
+	cfg->igmp.querier = QUERIER_AUTO;
+	cfg->igmp.version = 2;
+	cfg->igmp.robustness = 2;
+	cfg->igmp.query_interval = 125;
+	cfg->igmp.query_response_interval = 10;
+}
+
+struct cfg_err {
+	char *buf;
+	size_t len;
+	const char *file;
+};
+
+static int cfg_fail(struct cfg_err *e, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cfg_fail(struct cfg_err *e, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(e->buf, e->len, "%s:%d: ", e->file, s ? config_setting_source_line(s) : 0);
+	if (n >= 0 && (size_t)n < e->len) {
+		va_start(ap, fmt);
+		vsnprintf(e->buf + n, e->len - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static int cfg_string(struct cfg_err *e, const config_setting_t *s, char *dst, size_t dlen)
+{
+	const char *v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return cfg_fail(e, s, "'%s' must be a string", config_setting_name(s));
+	v = config_setting_get_string(s);
+	if (strlen(v) >= dlen)
+		return cfg_fail(e, s, "'%s' is too long (at most %zu characters)",
+				config_setting_name(s), dlen - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int cfg_int(struct cfg_err *e, const config_setting_t *s, int *dst, int min, int max)
+{
+	int v;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT)
+		return cfg_fail(e, s, "'%s' must be an integer", config_setting_name(s));
+	v = config_setting_get_int(s);
+	if (v < min || v > max)
+		return cfg_fail(e, s, "'%s' must be between %d and %d, not %d",
+				config_setting_name(s), min, max, v);
+	*dst = v;
+	return 0;
+}
+
+static int cfg_igmp(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
+{
+	int n = config_setting_length(grp);
+
+	if (config_setting_type(grp) != CONFIG_TYPE_GROUP)
+		return cfg_fail(e, grp, "'igmp' must be a group: igmp = { ... };");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		const char *k = config_setting_name(s);
+		int rc;
+
+		if (!strcmp(k, "querier")) {
+			char v[16];
+
+			if (cfg_string(e, s, v, sizeof(v)) < 0)
+				return -1;
+			if (!strcmp(v, "auto"))
+				cfg->igmp.querier = QUERIER_AUTO;
+			else if (!strcmp(v, "on"))
+				cfg->igmp.querier = QUERIER_ON;
+			else if (!strcmp(v, "off"))
+				cfg->igmp.querier = QUERIER_OFF;
+			else
+				return cfg_fail(e, s, "igmp.querier must be \"auto\", \"on\" or \"off\", not \"%s\"", v);
+			rc = 0;
+		} else if (!strcmp(k, "version")) {
+			rc = cfg_int(e, s, &cfg->igmp.version, 1, 3);
+		} else if (!strcmp(k, "robustness")) {
+			rc = cfg_int(e, s, &cfg->igmp.robustness, 1, 7);
+		} else if (!strcmp(k, "query_interval")) {
+			rc = cfg_int(e, s, &cfg->igmp.query_interval, 1, 3600);
+		} else if (!strcmp(k, "query_response_interval")) {
+			rc = cfg_int(e, s, &cfg->igmp.query_response_interval, 1, 25);
+		} else {
+			rc = cfg_fail(e, s, "unknown key 'igmp.%s'", k);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (cfg->igmp.query_response_interval >= cfg->igmp.query_interval)
+		return cfg_fail(e, grp, "igmp.query_response_interval must be shorter than igmp.query_interval");
+	return 0;
+}
+
+int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
+{
+	struct cfg_err e = { err, errlen, path };
+	config_t lc;
+	const config_setting_t *root;
+	int n, rc = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		int saved = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	config_init(&lc);
+	if (config_read(&lc, f) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&lc),
+			 config_error_text(&lc));
+		fclose(f);
+		config_destroy(&lc);
+		errno = EINVAL;
+		return -1;
+	}
+	fclose(f);
+
+	root = config_root_setting(&lc);
+	n = config_setting_length(root);
+	for (int i = 0; i < n && rc == 0; i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *k = config_setting_name(s);
+
+		if (!strcmp(k, "helper"))
+			rc = cfg_string(&e, s, cfg->helper, sizeof(cfg->helper));
+		else if (!strcmp(k, "control_socket"))
+			rc = cfg_string(&e, s, cfg->control_socket, sizeof(cfg->control_socket));
+		else if (!strcmp(k, "status_file"))
+			rc = cfg_string(&e, s, cfg->status_file, sizeof(cfg->status_file));
+		else if (!strcmp(k, "status_interval"))
+			rc = cfg_int(&e, s, &cfg->status_interval, 1, 86400);
+		else if (!strcmp(k, "nft_table"))
+			rc = cfg_string(&e, s, cfg->nft_table, sizeof(cfg->nft_table));
+		else if (!strcmp(k, "nflog_group"))
+			rc = cfg_int(&e, s, &cfg->nflog_group, 1, 65535);
+		else if (!strcmp(k, "log_level"))
+			rc = cfg_int(&e, s, &cfg->log_level, 0, 3);
+		else if (!strcmp(k, "igmp"))
+			rc = cfg_igmp(cfg, &e, s);
+		else
+			rc = cfg_fail(&e, s, "unknown key '%s'", k);
+	}
+	if (rc == 0 && cfg->control_socket[0] != '/')
+		rc = cfg_fail(&e, config_lookup(&lc, "control_socket"),
+			      "control_socket must be an absolute path");
+	if (rc == 0) {
+		for (const char *p = cfg->nft_table; *p; p++)
+			if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9')))
+				rc = cfg_fail(&e, config_lookup(&lc, "nft_table"),
+					      "nft_table may only contain letters, digits and '_'");
+		if (rc == 0 && !cfg->nft_table[0])
+			rc = cfg_fail(&e, config_lookup(&lc, "nft_table"), "nft_table is empty");
+	}
+	config_destroy(&lc);
+	return rc;
+}

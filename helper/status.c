@@ -1,0 +1,89 @@
+/*
+ * status.c - render the status report.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "registry.h"
+#include "status.h"
+
+void status_field(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == ',' || *s == '"' || *s == 0x7f ? '_' : *s, out);
+}
+
+int status_write(FILE *out, const struct status_view *v, time_t now)
+{
+	char tbuf[64], mbuf[18];
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(tbuf, sizeof(tbuf), "%a %b %e %H:%M:%S %Y", &tm);
+	fprintf(out, "TITLE,openvpn-mcast %s\n", VERSION);
+	fprintf(out, "TIME,%s,%lld\n", tbuf, (long long)now);
+	fputs("HEADER,CLIENT,Id,Common Name,Real Address,Virtual Address,MAC,Groups,"
+	      "Frames Sent,Bytes Sent,Connected Since (time_t)\n", out);
+	for (unsigned i = 0; i < reg_count(v->reg); i++) {
+		const struct client *c = reg_at(v->reg, i);
+
+		fprintf(out, "CLIENT,%u,", c->id);
+		status_field(out, c->cn);
+		fputc(',', out);
+		status_field(out, c->real);
+		fputc(',', out);
+		status_field(out, c->pool_ip);
+		fputc(',', out);
+		/* Extra MACs of one client (bridged LAN behind it) join with ' '. */
+		for (unsigned m = 0; m < c->nmacs; m++)
+			fprintf(out, "%s%s", m ? " " : "", reg_format_mac(c->mac[m], mbuf));
+		fputc(',', out);
+		if (v->client_groups)
+			v->client_groups(v->arg, c, out);
+		fprintf(out, ",%llu,%llu,%lld\n", (unsigned long long)c->frames_sent,
+			(unsigned long long)c->bytes_sent, (long long)c->since);
+	}
+	fputs("HEADER,GROUP,Group,Members,Frames In,Frames Out,Bytes Out\n", out);
+	if (v->group_rows)
+		v->group_rows(v->arg, out);
+	fputs("HEADER,DROPS,Reason,Count\n", out);
+	if (v->drop_rows)
+		v->drop_rows(v->arg, out);
+	fputs("END\n", out);
+	if (ferror(out)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int status_write_file(const char *path, const struct status_view *v, time_t now)
+{
+	char tmp[4096];
+	FILE *f;
+	int saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	if (status_write(f, v, now) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		saved = errno;
+		fclose(f);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}

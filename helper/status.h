@@ -1,0 +1,48 @@
+/*
+ * status.h - the status report (control socket `status`, status file).
+ *
+ * CSV in the style of OpenVPN's status-version 2: HEADER rows name the
+ * columns, END closes the output. Columns may be appended, never removed
+ * or reordered.
+ */
+#ifndef STATUS_H
+#define STATUS_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+struct registry;
+struct client;
+
+/* What the report shows. The daemon fills one of these from its modules. */
+struct status_view {
+	const struct registry *reg;
+	/* Writes the client's groups, space separated. May be NULL. */
+	void (*client_groups)(void *arg, const struct client *c, FILE *out);
+	/* Writes one "GROUP,..." row per group. May be NULL. */
+	void (*group_rows)(void *arg, FILE *out);
+	/* Writes one "DROPS,reason,count" row per reason. May be NULL. */
+	void (*drop_rows)(void *arg, FILE *out);
+	void *arg;
+};
+
+/**
+ * status_write() - write the whole report for time @now to @out.
+ * Return 0, or -1 with errno from the stream.
+ */
+int status_write(FILE *out, const struct status_view *v, time_t now);
+
+/**
+ * status_field() - write @s as one CSV field: characters that would break
+ * the row (comma, quote, control characters) become '_'.
+ */
+void status_field(FILE *out, const char *s);
+
+/**
+ * status_write_file() - write the report to @path atomically (temporary
+ * file in the same directory, then rename). Return 0, or -1 with errno.
+ */
+int status_write_file(const char *path, const struct status_view *v, time_t now);
+
+#endif

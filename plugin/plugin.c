@@ -1,0 +1,372 @@
+/*
+ * openvpn-plugin-mcast - OpenVPN side of openvpn-mcast.
+ *
+ * At open (still root) it forks the privileged helper and waits for its
+ * "ready". Afterwards it only forwards client events over a non-blocking
+ * SOCK_SEQPACKET socket: OpenVPN is never kept waiting on the helper, and if
+ * the helper is gone OpenVPN keeps serving (with plain flooding, as without
+ * the plugin).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openvpn/openvpn-plugin.h>
+
+#include "config.h"
+#include "mcast_proto.h"
+
+#define MODULE "openvpn-mcast"
+#define HELPER_FD 3
+#define PLUGIN_API __attribute__((visibility("default")))
+#define READY_TIMEOUT_MS 10000
+#define STOP_TIMEOUT_MS 3000
+
+struct plugin {
+	plugin_log_t log;
+	int sock;        /* our end of the socketpair, -1 once the helper is gone */
+	pid_t pid;       /* helper pid, 0 once reaped */
+	uint32_t next_id;
+};
+
+struct client_ctx {
+	uint32_t id;
+};
+
+#define plog(p, flags, ...) (p)->log((flags), MODULE, __VA_ARGS__)
+
+static const char *env_get(const char *envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* Reap the helper if it has exited, and say how it ended. */
+static void helper_reap(struct plugin *p, int options)
+{
+	int status;
+
+	if (p->pid <= 0 || waitpid(p->pid, &status, options) != p->pid)
+		return;
+	if (WIFEXITED(status))
+		plog(p, WIFEXITED(status) && !WEXITSTATUS(status) ? PLOG_NOTE : PLOG_ERR,
+		     "helper (pid %d) exited with status %d", (int)p->pid, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		plog(p, PLOG_ERR, "helper (pid %d) killed by signal %d", (int)p->pid, WTERMSIG(status));
+	p->pid = 0;
+}
+
+static void helper_lost(struct plugin *p, const char *why)
+{
+	plog(p, PLOG_ERR, "helper is gone (%s); multicast falls back to OpenVPN's flooding", why);
+	close(p->sock);
+	p->sock = -1;
+	helper_reap(p, WNOHANG);
+}
+
+/* Pass on whatever the helper asked us to log; never waits. */
+static void helper_drain(struct plugin *p)
+{
+	uint8_t buf[MCP_MAX_MSG + 1];
+	struct mcp_msg m;
+
+	while (p->sock >= 0) {
+		ssize_t n = recv(p->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				helper_lost(p, strerror(errno));
+			return;
+		}
+		if (n == 0) {
+			helper_lost(p, "connection closed");
+			return;
+		}
+		if (mcp_decode(buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n, &m) < 0) {
+			plog(p, PLOG_ERR, "bad message from helper (%zd bytes): %s", n, strerror(errno));
+			continue;
+		}
+		if (m.type == MCP_LOG || m.type == MCP_ERROR)
+			plog(p, m.type == MCP_ERROR ? PLOG_ERR : PLOG_NOTE, "%s", m.field[0]);
+	}
+}
+
+static int helper_send(struct plugin *p, uint8_t type, uint32_t id, const char *const *fields)
+{
+	uint8_t buf[MCP_MAX_MSG];
+	int n;
+
+	helper_drain(p);
+	if (p->sock < 0)
+		return -1;
+	n = mcp_encode(buf, sizeof(buf), type, id, fields);
+	if (n < 0) {
+		plog(p, PLOG_ERR, "cannot encode %s event: %s", mcp_type_name(type), strerror(errno));
+		return -1;
+	}
+	if (send(p->sock, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+		return 0;
+	if (errno == EAGAIN || errno == ENOBUFS) {
+		plog(p, PLOG_ERR, "helper is not keeping up; %s event for client %u lost",
+		     mcp_type_name(type), id);
+		return -1;
+	}
+	helper_lost(p, strerror(errno));
+	return -1;
+}
+
+/* Child side of the fork: become the helper. Only async-signal-safe calls. */
+static void helper_exec(int fd, const char *path, const char *cfgpath)
+{
+	char fdarg[16];
+	sigset_t none;
+	const char *argv[] = { path, "--plugin-fd", fdarg, cfgpath ? "-c" : NULL, cfgpath, NULL };
+
+	if (fd != HELPER_FD) {
+		if (dup2(fd, HELPER_FD) < 0)
+			_exit(127);
+	} else if (fcntl(fd, F_SETFD, 0) < 0) {
+		_exit(127);
+	}
+	close_range(HELPER_FD + 1, ~0U, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	/* Own session: a Ctrl-C meant for OpenVPN must not kill the helper
+	 * before OpenVPN has closed it down in order. */
+	setsid();
+	snprintf(fdarg, sizeof(fdarg), "%d", HELPER_FD);
+	execv(path, (char *const *)argv);
+	_exit(127);
+}
+
+/* Wait for the helper's first message: ready, or an error to report. */
+static int helper_wait_ready(struct plugin *p, const char *path)
+{
+	uint8_t buf[MCP_MAX_MSG + 1];
+	struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+	struct mcp_msg m;
+	ssize_t n;
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, READY_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0) {
+		plog(p, PLOG_ERR, "helper %s did not report ready within %d s", path,
+		     READY_TIMEOUT_MS / 1000);
+		return -1;
+	}
+	n = recv(p->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	if (n <= 0) {
+		helper_reap(p, 0);
+		plog(p, PLOG_ERR, "helper %s failed to start (see the lines above, or exit status 127: cannot execute it)",
+		     path);
+		return -1;
+	}
+	if (mcp_decode(buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n, &m) < 0) {
+		plog(p, PLOG_ERR, "helper %s sent a malformed first message", path);
+		return -1;
+	}
+	if (m.type == MCP_ERROR) {
+		plog(p, PLOG_ERR, "helper failed: %s", m.field[0]);
+		return -1;
+	}
+	if (m.type != MCP_READY) {
+		plog(p, PLOG_ERR, "helper %s sent %s instead of ready", path, mcp_type_name(m.type));
+		return -1;
+	}
+	if (strcmp(m.field[0], VERSION))
+		plog(p, PLOG_NOTE, "helper version %s differs from plugin version %s",
+		     m.field[0], VERSION);
+	return 0;
+}
+
+/* Close the channel (the helper exits on EOF), then make sure it is gone. */
+static void helper_stop(struct plugin *p)
+{
+	if (p->sock >= 0) {
+		close(p->sock);
+		p->sock = -1;
+	}
+	for (int waited = 0; p->pid > 0; waited += 10) {
+		helper_reap(p, WNOHANG);
+		if (p->pid <= 0)
+			break;
+		if (waited == STOP_TIMEOUT_MS) {
+			plog(p, PLOG_ERR, "helper (pid %d) did not exit; sending SIGTERM", (int)p->pid);
+			kill(p->pid, SIGTERM);
+		} else if (waited == 2 * STOP_TIMEOUT_MS) {
+			plog(p, PLOG_ERR, "helper (pid %d) did not exit; sending SIGKILL", (int)p->pid);
+			kill(p->pid, SIGKILL);
+			helper_reap(p, 0);
+			break;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+}
+
+PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
+					  struct openvpn_plugin_args_open_in const *args,
+					  struct openvpn_plugin_args_open_return *ret)
+{
+	const char *cfgpath;
+	struct plugin *p;
+	struct cfg cfg;
+	char err[512];
+	int sv[2];
+
+	if (v3structver < OPENVPN_PLUGINv3_STRUCTVER)
+		return OPENVPN_PLUGIN_FUNC_ERROR;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return OPENVPN_PLUGIN_FUNC_ERROR;
+	p->log = args->callbacks->plugin_log;
+	p->sock = -1;
+
+	cfgpath = args->argv[1];
+	if (cfgpath && args->argv[2]) {
+		plog(p, PLOG_ERR, "usage: plugin openvpn-plugin-mcast.so [CONFIG-FILE]");
+		goto error;
+	}
+	cfg_defaults(&cfg);
+	if (cfgpath && cfg_load(&cfg, cfgpath, err, sizeof(err)) < 0) {
+		plog(p, PLOG_ERR, "%s", err);
+		goto error;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		plog(p, PLOG_ERR | PLOG_ERRNO, "socketpair");
+		goto error;
+	}
+	p->pid = fork();
+	if (p->pid < 0) {
+		plog(p, PLOG_ERR | PLOG_ERRNO, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		goto error;
+	}
+	if (p->pid == 0)
+		helper_exec(sv[1], cfg.helper, cfgpath);
+	close(sv[1]);
+	p->sock = sv[0];
+	if (helper_wait_ready(p, cfg.helper) < 0)
+		goto error;
+	plog(p, PLOG_NOTE, "helper %s running as pid %d", cfg.helper, (int)p->pid);
+
+	ret->type_mask = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_UP) |
+			 OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_DOWN) |
+			 OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_CONNECT_V2) |
+			 OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_LEARN_ADDRESS) |
+			 OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_CLIENT_DISCONNECT);
+	ret->handle = p;
+	return OPENVPN_PLUGIN_FUNC_SUCCESS;
+error:
+	helper_stop(p);
+	free(p);
+	return OPENVPN_PLUGIN_FUNC_ERROR;
+}
+
+static int on_up(struct plugin *p, const char *envp[])
+{
+	const char *dev = env_get(envp, "dev"), *type = env_get(envp, "dev_type");
+
+	if (!dev || !type || strcmp(type, "tap")) {
+		plog(p, PLOG_ERR, "device %s is of type %s; openvpn-mcast works with 'dev-type tap' only",
+		     dev ? dev : "?", type ? type : "?");
+		return OPENVPN_PLUGIN_FUNC_ERROR;
+	}
+	helper_send(p, MCP_UP, 0, (const char *[]){ dev, type });
+	return OPENVPN_PLUGIN_FUNC_SUCCESS;
+}
+
+PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
+					  struct openvpn_plugin_args_func_in const *args,
+					  struct openvpn_plugin_args_func_return *ret)
+{
+	struct plugin *p = args->handle;
+	struct client_ctx *cc = args->per_client_context;
+	const char **argv = args->argv, **envp = args->envp;
+	uint32_t id = cc ? cc->id : 0;
+
+	(void)ret;
+	if (v3structver < OPENVPN_PLUGINv3_STRUCTVER)
+		return OPENVPN_PLUGIN_FUNC_ERROR;
+
+	switch (args->type) {
+	case OPENVPN_PLUGIN_UP:
+		return on_up(p, envp);
+	case OPENVPN_PLUGIN_DOWN:
+		helper_send(p, MCP_DOWN, 0, NULL);
+		break;
+	case OPENVPN_PLUGIN_CLIENT_CONNECT_V2: {
+		const char *ip = env_get(envp, "trusted_ip"), *port = env_get(envp, "trusted_port");
+		char real[MCP_MAX_STR + 1];
+
+		if (!ip)
+			ip = env_get(envp, "trusted_ip6");
+		snprintf(real, sizeof(real), "%s:%s", ip ? ip : "", port ? port : "");
+		helper_send(p, MCP_CONNECT, id,
+			    (const char *[]){ env_get(envp, "common_name"),
+					      env_get(envp, "ifconfig_pool_remote_ip"), real });
+		break;
+	}
+	case OPENVPN_PLUGIN_LEARN_ADDRESS:
+		if (argv[1] && argv[2])
+			helper_send(p, MCP_LEARN, id,
+				    (const char *[]){ argv[1], argv[2], argv[3] });
+		break;
+	case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
+		helper_send(p, MCP_DISCONNECT, id, NULL);
+		break;
+	}
+	/* Never refuse a client because of us: worst case it gets flooding. */
+	return OPENVPN_PLUGIN_FUNC_SUCCESS;
+}
+
+PLUGIN_API void *openvpn_plugin_client_constructor_v1(openvpn_plugin_handle_t handle)
+{
+	struct plugin *p = handle;
+	struct client_ctx *cc = calloc(1, sizeof(*cc));
+
+	if (cc) {
+		if (++p->next_id == 0)
+			++p->next_id;
+		cc->id = p->next_id;
+	}
+	return cc;
+}
+
+PLUGIN_API void openvpn_plugin_client_destructor_v1(openvpn_plugin_handle_t handle,
+							void *per_client_context)
+{
+	(void)handle;
+	free(per_client_context);
+}
+
+PLUGIN_API void openvpn_plugin_close_v1(openvpn_plugin_handle_t handle)
+{
+	struct plugin *p = handle;
+
+	helper_drain(p);
+	helper_stop(p);
+	free(p);
+}
+
+PLUGIN_API void openvpn_plugin_abort_v1(openvpn_plugin_handle_t handle)
+{
+	helper_stop(handle);
+}
