@@ -413,7 +413,9 @@ om_server_start() {
 	local mode=${1:-plugin}
 	[ "$mode" = plugin ] && om_need_built
 	om_server_conf "$mode"
-	om_nsx srv openvpn --config "$OM_OUT/server.conf" \
+	# Not through om_nsx: $! must be the pid that becomes openvpn
+	# (ip netns exec execs it), not a subshell's, or signals miss it.
+	ip netns exec "$(om_ns srv)" openvpn --config "$OM_OUT/server.conf" \
 		--log "$OM_OUT/server.log" </dev/null >/dev/null 2>&1 &
 	OM_SERVER_PID=$!
 	OM_SERVER_PLUGIN=0
@@ -484,7 +486,7 @@ om_client_has_server_arp() {
 om_client_start() {
 	local i=$1 cn=${OM_CLIENT_CN[$1]}
 	om_client_conf "$i"
-	om_nsx "c$i" openvpn --config "$OM_OUT/client-$cn.conf" \
+	ip netns exec "$(om_ns "c$i")" openvpn --config "$OM_OUT/client-$cn.conf" \
 		--log "$OM_OUT/client-$cn.log" </dev/null >/dev/null 2>&1 &
 	OM_CLIENT_PID[i]=$!
 	om_wait 20 "client $cn connected (see client-$cn.log)" om_client_ready "$i"
@@ -554,4 +556,21 @@ om_status_group() {
 # om_status_save NAME - keep a copy of the status in the test's out dir.
 om_status_save() {
 	om_status >"$OM_OUT/status-$1.csv" 2>&1 || true
+}
+
+# om_log_time_us LINE - microsecond epoch time of an OpenVPN log line
+# ("2026-11-22 00:44:12 us=12955 ...").
+om_log_time_us() {
+	local d t us
+	read -r d t us _ <<<"$1"
+	us=${us#us=}
+	echo $(($(date -d "$d $t" +%s) * 1000000 + 10#$us))
+}
+
+# om_server_disconnect_line CN - the server log line where OpenVPN closes
+# CN's client instance; it calls the plugin's CLIENT_DISCONNECT right after
+# (whose own log line carries no client name).  Empty if none yet.
+om_server_disconnect_line() {
+	grep -E "^[0-9-]+ [0-9:]+ us=[0-9]+ $1/[^ ]+ .*client-instance (exiting|restarting)" \
+		"$OM_OUT/server.log" | tail -n 1
 }
