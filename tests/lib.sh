@@ -168,23 +168,33 @@ om_need_tools() {
 # ---------------------------------------------------------------------------
 # Cleanup
 
-# om_ns_kill_all NS - TERM, then KILL, every process in namespace NS.
-om_ns_kill_all() {
-	local ns=$1 pids i
-	pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
-	[ -n "$pids" ] || return 0
-	# shellcheck disable=SC2086
-	kill -TERM $pids 2>/dev/null || true
+# om_kill_all_in_ns NS... - TERM every process in the namespaces, then KILL
+# what is still there after 3 s.  All namespaces at once: OpenVPN clients
+# take a second to send their exit notification, and that adds up.
+om_kill_all_in_ns() {
+	local ns pids all i
+	for ns in "$@"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null) || continue
+		# shellcheck disable=SC2086
+		[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+	done
 	for i in $(seq 1 60); do
-		pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
-		[ -n "$pids" ] || return 0
+		all=""
+		for ns in "$@"; do
+			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
+		done
+		[ -n "${all// /}" ] || return 0
 		sleep 0.05
 	done
-	om_log "cleanup: killing stubborn processes in $ns: $pids"
+	om_log "cleanup: killing stubborn processes:$all"
 	# shellcheck disable=SC2086
-	kill -KILL $pids 2>/dev/null || true
+	kill -KILL $all 2>/dev/null || true
 	for i in $(seq 1 40); do
-		[ -n "$(ip netns pids "$ns" 2>/dev/null)" ] || return 0
+		all=""
+		for ns in "$@"; do
+			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
+		done
+		[ -n "${all// /}" ] || return 0
 		sleep 0.05
 	done
 }
@@ -213,11 +223,7 @@ om_cleanup() {
 	for i in "${!OM_BG_PID[@]}"; do
 		kill -TERM "${OM_BG_PID[$i]}" 2>/dev/null
 	done
-	# Clients before the server, the server before the rest, so OpenVPN
-	# shuts down the way it would on a real machine.
-	for ((i = ${#OM_NS_LIST[@]} - 1; i >= 0; i--)); do
-		om_ns_kill_all "${OM_NS_LIST[$i]}"
-	done
+	[ ${#OM_NS_LIST[@]} -eq 0 ] || om_kill_all_in_ns "${OM_NS_LIST[@]}"
 	for ns in "${OM_NS_LIST[@]}"; do
 		ip netns del "$ns" 2>/dev/null || om_log "cleanup: cannot delete netns $ns"
 	done
@@ -573,4 +579,213 @@ om_log_time_us() {
 om_server_disconnect_line() {
 	grep -E "^[0-9-]+ [0-9:]+ us=[0-9]+ $1/[^ ]+ .*client-instance (exiting|restarting)" \
 		"$OM_OUT/server.log" | tail -n 1
+}
+
+
+# ---------------------------------------------------------------------------
+# Background processes inside namespaces
+
+# om_bg NAME SHORT-NS CMD... - start CMD in a namespace in the background;
+# stdout goes to $OM_OUT/NAME.out, stderr to NAME.err.  The pid is the one
+# that becomes CMD (ip netns exec execs it), so signals reach CMD itself.
+om_bg() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$(om_ns "$ns")" "$@" \
+		>"$OM_OUT/$name.out" 2>"$OM_OUT/$name.err" </dev/null &
+	OM_BG_PID[$name]=$!
+}
+
+# om_bg_stop NAME [SIGNAL] - signal NAME (default TERM) and wait for it.
+om_bg_stop() {
+	local name=$1 sig=${2:-TERM} pid=${OM_BG_PID[$1]}
+	kill "-$sig" "$pid" 2>/dev/null || true
+	om_wait 10 "$name exits after SIG$sig" om_not_alive "$pid"
+	wait "$pid" 2>/dev/null || true
+	unset "OM_BG_PID[$name]"
+}
+
+om_bg_alive_grep() { # NAME PATTERN - 99 if NAME died, else grep its stdout
+	om_alive "${OM_BG_PID[$1]}" || return 99
+	grep -q "$2" "$OM_OUT/$1.out" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Multicast topology: source --- server (igmpproxy, OpenVPN) --- clients
+
+OM_MC_PORT=5000
+
+# om_topo_mcast N - om_topo_vpn N plus the multicast source namespace.
+om_topo_mcast() {
+	om_topo_vpn "$1"
+	om_topo_source
+	om_need_tools mcsend mcrecv tapcount
+}
+
+# om_igmpproxy_start - igmpproxy in the server namespace: up0 (towards the
+# source) upstream, tap0 downstream.  altnet: igmpproxy only accepts
+# multicast from sources in the upstream interface's subnet or an altnet.
+# It must start after OpenVPN has created tap0.
+om_igmpproxy_start() {
+	{
+		echo "# written by tests/lib.sh for $OM_TEST"
+		echo "phyint up0 upstream ratelimit 0 threshold 1"
+		echo "	altnet $OM_SRC_NET"
+		echo "phyint tap0 downstream ratelimit 0 threshold 1"
+		echo "phyint eth0 disabled"
+	} >"$OM_OUT/igmpproxy.conf"
+	om_bg igmpproxy srv igmpproxy -d -v "$OM_OUT/igmpproxy.conf"
+	om_wait 10 "igmpproxy set up its multicast interfaces (igmpproxy.err)" om_igmpproxy_ready
+	om_log "igmpproxy up (pid ${OM_BG_PID[igmpproxy]})"
+}
+
+om_igmpproxy_ready() {
+	local vifs
+	om_alive "${OM_BG_PID[igmpproxy]}" || return 99
+	vifs=$(om_nsx srv cat /proc/net/ip_mr_vif 2>/dev/null) || return 1
+	grep -q ' up0 ' <<<"$vifs" && grep -q ' tap0 ' <<<"$vifs"
+}
+
+# om_upstream_joined GROUP - igmpproxy joined GROUP on up0, i.e. it has
+# processed a client's report for GROUP.
+om_upstream_joined() {
+	ip -n "$(om_ns srv)" maddr show dev up0 | awk -v g="$1" '$1 == "inet" && $2 == g { f = 1 } END { exit !f }'
+}
+
+# om_helper_has_member I GROUP - the helper lists GROUP for client I.
+om_helper_has_member() {
+	local groups
+	groups=$(om_status_field "${OM_CLIENT_CN[$1]}" 7 2>/dev/null) || return 1
+	grep -qw -- "$2" <<<"$groups"
+}
+
+om_helper_lacks_member() {
+	om_status_ok || return 1
+	! om_helper_has_member "$@"
+}
+
+# om_recv_start I GROUP [SOURCE] - client I joins GROUP on its tap0 (SOURCE:
+# IGMPv3 source-specific) and counts datagrams.  Returns once it has joined
+# and, with the plugin loaded, once the helper lists the membership.
+om_recv_start() {
+	local i=$1 g=$2 src=${3:-}
+	local name="recv-c$i-$g"
+	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0 ${src:+-s "$src"}
+	om_wait 5 "$name joined" om_bg_alive_grep "$name" '^joined '
+	if [ "$OM_SERVER_PLUGIN" = 1 ]; then
+		om_wait 5 "helper lists ${OM_CLIENT_CN[i]} as member of $g" om_helper_has_member "$i" "$g"
+	fi
+}
+
+# om_recv_leave I GROUP - make client I's receiver leave GROUP now; prints
+# the time of the leave (us since the epoch).
+om_recv_leave() {
+	local name="recv-c$1-$2" t
+	kill -USR1 "${OM_BG_PID[$name]}"
+	om_wait 5 "$name left" om_bg_alive_grep "$name" '^left '
+	t=$(awk '$1 == "left" { print $2; exit }' "$OM_OUT/$name.out")
+	echo "${t/./}"
+}
+
+# om_recv_stop I GROUP - stop client I's receiver of GROUP.
+om_recv_stop() {
+	om_bg_stop "recv-c$1-$2"
+}
+
+# om_recv_val I GROUP KEY - KEY from the receiver's result line
+# (received, unique, dup, foreign, after_leave, max_seq).
+om_recv_val() {
+	local f="$OM_OUT/recv-c$1-$2.out"
+	grep '^mcrecv ' "$f" | tr ' ' '\n' | sed -n "s/^$3=//p" | tail -n 1 | grep . ||
+		om_fail "no '$3' in $f (receiver not stopped yet?)"
+}
+
+# om_cap_start I - count multicast frames arriving on client I's tap0.
+om_cap_start() {
+	local name="cap-c$1"
+	om_bg "$name" "c$1" "$OM_TOOLS/tapcount" -i tap0 -o "$OM_OUT/frames-c$1.log"
+	om_wait 5 "$name capturing" om_bg_alive_grep "$name" '^ready$'
+}
+
+om_cap_stop() {
+	local dropped
+	om_bg_stop "cap-c$1"
+	grep -q '^tapcount ' "$OM_OUT/cap-c$1.out" || om_fail "cap-c$1 gave no result"
+	dropped=$(sed -n 's/^tapcount .*dropped=//p' "$OM_OUT/cap-c$1.out")
+	# A capture that lost frames cannot prove that none arrived.
+	[ "$dropped" = 0 ] || om_fail "cap-c$1: the kernel dropped $dropped captured frames"
+}
+
+# om_cap_count I GROUP [PROTO] - frames to GROUP (proto udp) on client I.
+om_cap_count() {
+	awk -v g="$2" -v p="${3:-udp}" '$1 == "count" && $2 == g && $3 == p { n = $4 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_unicast I GROUP - of those, frames with a unicast destination MAC.
+om_cap_unicast() {
+	awk -v g="$2" '$1 == "count" && $2 == g && $3 == "udp" { n = $5 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_routed I - UDP frames to any group outside 224.0.0.0/24 (the
+# link-local groups, which must still reach everyone) on client I.
+om_cap_routed() {
+	awk '$1 == "count" && $3 == "udp" && $2 !~ /^224\.0\.0\./ { n += $4 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_after I GROUP T_US - frames to GROUP on client I later than T_US.
+om_cap_after() {
+	awk -v g="$2" -v t="$3" '$2 == g { split($1, a, "."); us = a[1] * 1000000 + a[2];
+		if (us > t) n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log"
+}
+
+# om_cap_frames_now I GROUP - frames to GROUP seen so far (while running).
+om_cap_frames_now() {
+	awk -v g="$2" '$2 == g { n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log" 2>/dev/null || echo 0
+}
+
+om_cap_frames_ge() { # I GROUP N
+	[ "$(om_cap_frames_now "$1" "$2")" -ge "$3" ]
+}
+
+# om_wait_quiet - after sending: until no client's frame log has grown for
+# 300 ms (deadline 10 s), so counts are final before they are checked.
+om_wait_quiet() {
+	local last="" now stable_since deadline
+	stable_since=$(om_now_us)
+	deadline=$((stable_since + 10000000))
+	while :; do
+		now=$(cat "$OM_OUT"/frames-c*.log 2>/dev/null | wc -c)
+		if [ "$now" != "$last" ]; then
+			last=$now
+			stable_since=$(om_now_us)
+		elif [ $(($(om_now_us) - stable_since)) -ge 300000 ]; then
+			return 0
+		fi
+		[ "$(om_now_us)" -lt "$deadline" ] || om_fail "frames still arriving 10 s after the senders stopped"
+		sleep 0.05
+	done
+}
+
+# om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
+# background: COUNT datagrams to GROUP at RATE per second, TTL 8.
+om_send_start() {
+	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
+	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 ${ifn:+-i "$ifn"}
+}
+
+# om_send_wait NAME - wait (at most 120 s) for sender NAME to finish.
+om_send_wait() {
+	om_wait 120 "sender $1 finishes" om_not_alive "${OM_BG_PID[$1]}"
+	wait "${OM_BG_PID[$1]}" || om_fail "sender $1 failed: $(cat "$OM_OUT/$1.err")"
+	unset "OM_BG_PID[$1]"
+	grep -q '^mcsend ' "$OM_OUT/$1.out" || om_fail "sender $1 gave no result"
+	om_log "$1: $(cat "$OM_OUT/$1.out")"
+}
+
+# om_send_val NAME KEY - sent or errors from the sender's result line.
+om_send_val() {
+	tr ' ' '\n' <"$OM_OUT/$1.out" | sed -n "s/^$2=//p" | tail -n 1
 }

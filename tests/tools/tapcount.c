@@ -143,6 +143,9 @@ int main(int argc, char **argv)
 		perror(logpath);
 		return 2;
 	}
+	/* Line-buffered so the tests can watch the log grow and settle. */
+	if (framelog)
+		setvbuf(framelog, NULL, _IOLBF, 0);
 
 	p = pcap_create(ifname, err);
 	if (!p) {
