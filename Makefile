@@ -8,7 +8,6 @@ PLUGINDIR  ?= $(PREFIX)/lib/openvpn/plugins
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/openvpn-mcast
-SYSCONFDIR ?= /etc/openvpn
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -34,6 +33,8 @@ CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
 # The plugin shares the wire protocol and the config parser with the helper.
 PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
+# Plugin code without OpenVPN entry points, for unit tests.
+PLUGIN_CORE_OBJS := $(patsubst %.c,%.o,$(filter-out plugin/plugin.c,$(wildcard plugin/*.c)))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:.c=)
@@ -51,10 +52,15 @@ endif
 
 all: $(PLUGIN) $(HELPER)
 
-helper/%.o: helper/%.c $(wildcard helper/*.h include/*.h)
+HDRS := $(wildcard helper/*.h plugin/*.h include/*.h)
+
+helper/%.o: helper/%.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-%.pic.o: %.c $(wildcard plugin/*.h helper/*.h include/*.h)
+plugin/%.o: plugin/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+%.pic.o: %.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(HELPER): $(HELPER_OBJS)
@@ -64,8 +70,8 @@ $(PLUGIN): $(PLUGIN_OBJS) plugin/exports.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=plugin/exports.map \
 		-o $@ $(PLUGIN_OBJS) $(PLUGIN_LIBS)
 
-tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(CORE_OBJS) \
+tests/unit/test_%: tests/unit/test_%.c $(CORE_OBJS) $(PLUGIN_CORE_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -Iplugin -Itests/unit -o $@ $< $(CORE_OBJS) $(PLUGIN_CORE_OBJS) \
 		$(LIB_LIBS) $(CMOCKA_LIBS)
 
 # Installs missing Debian packages (needs root), or says what to run.
@@ -73,7 +79,7 @@ deps:
 	@sh tests/deps.sh
 
 unit: $(UNIT_BINS)
-	@sh tests/run-unit.sh $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do ./$$t; done
 
 e2e: all
 	@sh tests/e2e/run.sh
@@ -83,9 +89,14 @@ check: deps
 	@sh tests/run-all.sh
 
 install: all
-	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/sample-config
 	install -m 0644 $(PLUGIN) $(DESTDIR)$(PLUGINDIR)/
 	install -m 0755 $(HELPER) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 helper/openvpn-mcast.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 helper/openvpn-mcast-helper.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 sample-config/* $(DESTDIR)$(DOCDIR)/sample-config/
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \

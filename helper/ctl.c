@@ -182,6 +182,22 @@ static int ctl_clear_stale(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path);
 }
 
+/* Create the socket's directory (e.g. /run/openvpn-mcast) if it is missing. */
+static int ctl_mkdir_parent(const char *path)
+{
+	char dir[sizeof(ctl_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 int ctl_open(const char *path, ctl_handler handler, void *arg)
 {
 	struct sockaddr_un sa;
@@ -190,7 +206,7 @@ int ctl_open(const char *path, ctl_handler handler, void *arg)
 
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
-	if (ctl_addr(path, &sa) < 0 || ctl_clear_stale(&sa) < 0)
+	if (ctl_addr(path, &sa) < 0 || ctl_mkdir_parent(path) < 0 || ctl_clear_stale(&sa) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "registry.h"
 #include "status.h"
+#include "table.h"
 
 static struct {
 	struct cfg cfg;
@@ -120,7 +121,11 @@ static void on_message(const struct mcp_msg *m, void *arg)
 			log_debug("disconnect of unknown client %u", m->client_id);
 		break;
 	case MCP_OPTION:
-		log_debug("server option %s=%s", m->field[0], m->field[1]);
+		if (!strcmp(m->field[0], "client-to-client"))
+			log_warnx("OpenVPN runs with client-to-client: multicast sent by a client "
+				  "reaches all other clients without passing the tap");
+		else
+			log_debug("server option %s=%s", m->field[0], m->field[1]);
 		break;
 	default:
 		log_warnx("unexpected %s message from the plugin ignored", mcp_type_name(m->type));
@@ -207,14 +212,21 @@ static int run_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL;
 	char err[PATH_MAX + 512];
-	int ch;
+	char *buf = NULL;
+	size_t len = 0;
+	int ch, csv = !isatty(STDOUT_FILENO), rc;
+	FILE *out;
 
 	while ((ch = getopt_long(argc, argv, "s:c:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'C':
+			csv = 1;
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -230,16 +242,27 @@ static int run_status(int argc, char **argv)
 	}
 	if (!sock)
 		sock = d.cfg.control_socket;
-	if (ctl_query(sock, "status", stdout) < 0) {
+	out = open_memstream(&buf, &len);
+	if (!out)
+		return 1;
+	rc = ctl_query(sock, "status", out);
+	fclose(out);
+	if (rc < 0) {
 		fprintf(stderr, "openvpn-mcast-helper: %s: %s\n", sock, strerror(errno));
+		free(buf);
 		return 1;
 	}
+	if (csv)
+		fputs(buf, stdout);
+	else
+		table_render(buf, stdout);
+	free(buf);
 	return 0;
 }
 
 static void usage(FILE *f)
 {
-	fputs("usage: openvpn-mcast-helper status [-s SOCKET] [-c CONFIG]\n"
+	fputs("usage: openvpn-mcast-helper status [-s SOCKET] [-c CONFIG] [--csv]\n"
 	      "       openvpn-mcast-helper -t -c CONFIG        (check a config file)\n"
 	      "       openvpn-mcast-helper -V                  (print the version)\n"
 	      "The daemon itself is started by openvpn-plugin-mcast.so (--plugin-fd).\n", f);

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "mcast_proto.h"
+#include "ovpnconf.h"
 
 #define MODULE "openvpn-mcast"
 #define HELPER_FD 3
@@ -266,6 +267,12 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	if (helper_wait_ready(p, cfg.helper) < 0)
 		goto error;
 	plog(p, PLOG_NOTE, "helper %s running as pid %d", cfg.helper, (int)p->pid);
+	if (ovpnconf_self_has("client-to-client")) {
+		plog(p, PLOG_WARN, "client-to-client is set: OpenVPN relays multicast sent by one "
+		     "client to all other clients itself, past the tap; only multicast "
+		     "routed into the tap is delivered per client");
+		helper_send(p, MCP_OPTION, 0, (const char *[]){ "client-to-client", "1" });
+	}
 
 	ret->type_mask = OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_UP) |
 			 OPENVPN_PLUGIN_MASK(OPENVPN_PLUGIN_DOWN) |

@@ -1,0 +1,133 @@
+/* Unit tests of the config loader: defaults, every key, file:line errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path[64];
+
+static int load(struct cfg *cfg, const char *text, char *err, size_t errlen)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/omcfgXXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	cfg_defaults(cfg);
+	err[0] = '\0';
+	int rc = cfg_load(cfg, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	struct cfg cfg;
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_string_equal(cfg.nft_table, "openvpn_mcast");
+	assert_int_equal(cfg.nflog_group, 1194);
+	assert_int_equal(cfg.igmp.querier, QUERIER_AUTO);
+	assert_int_equal(cfg.igmp.version, 2);
+	/* 2 x 125 + 10 = 260 s group membership interval. */
+	assert_int_equal(cfg.igmp.robustness * cfg.igmp.query_interval +
+			 cfg.igmp.query_response_interval, 260);
+	assert_string_equal(cfg.status_file, "");
+}
+
+static void test_every_key(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&cfg,
+			      "helper = \"/opt/h\";\n"
+			      "control_socket = \"/run/x.sock\";\n"
+			      "status_file = \"/run/x.status\";\n"
+			      "status_interval = 5;\n"
+			      "nft_table = \"mc_1\";\n"
+			      "nflog_group = 7;\n"
+			      "log_level = 3;\n"
+			      "igmp = { querier = \"off\"; version = 3; robustness = 3;\n"
+			      "         query_interval = 60; query_response_interval = 5; };\n",
+			      err, sizeof(err)), 0);
+	assert_string_equal(cfg.helper, "/opt/h");
+	assert_string_equal(cfg.control_socket, "/run/x.sock");
+	assert_string_equal(cfg.status_file, "/run/x.status");
+	assert_int_equal(cfg.status_interval, 5);
+	assert_string_equal(cfg.nft_table, "mc_1");
+	assert_int_equal(cfg.nflog_group, 7);
+	assert_int_equal(cfg.log_level, 3);
+	assert_int_equal(cfg.igmp.querier, QUERIER_OFF);
+	assert_int_equal(cfg.igmp.version, 3);
+	assert_int_equal(cfg.igmp.robustness, 3);
+	assert_int_equal(cfg.igmp.query_interval, 60);
+	assert_int_equal(cfg.igmp.query_response_interval, 5);
+}
+
+/* Each bad file must fail with "file:line: ..." naming the right line. */
+static void expect_error(const char *text, int line, const char *needle)
+{
+	struct cfg cfg;
+	char err[512], prefix[96];
+
+	assert_int_equal(load(&cfg, text, err, sizeof(err)), -1);
+	assert_int_equal(errno, EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, needle))
+		fail_msg("got \"%s\", want prefix \"%s\" and \"%s\"", err, prefix, needle);
+}
+
+static void test_errors_have_file_line(void **state)
+{
+	(void)state;
+	expect_error("nflog_group = 1;\nbogus = 1;\n", 2, "unknown key 'bogus'");
+	expect_error("\n\nnflog_group = \"x\";\n", 3, "must be an integer");
+	expect_error("nflog_group = 0;\n", 1, "between 1 and 65535");
+	expect_error("control_socket = 5;\n", 1, "must be a string");
+	expect_error("control_socket = \"rel.sock\";\n", 1, "absolute path");
+	expect_error("nft_table = \"bad-name\";\n", 1, "letters, digits");
+	expect_error("igmp = { querier = \"maybe\"; };\n", 1, "\"auto\", \"on\" or \"off\"");
+	expect_error("igmp = {\n version = 4;\n};\n", 2, "between 1 and 3");
+	expect_error("igmp = {\n frob = 4;\n};\n", 2, "unknown key 'igmp.frob'");
+	expect_error("nflog_group = 5;\nnft_table = = \"x\";\n", 2, "syntax error");
+}
+
+static void test_missing_file(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_int_equal(cfg_load(&cfg, "/nonexistent/mcast.conf", err, sizeof(err)), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/mcast.conf"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors_have_file_line),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
