@@ -370,6 +370,8 @@ control_socket = "$OM_CTL_SOCK";
 nft_table = "$OM_NFT_TABLE";
 nflog_group = $OM_NFLOG_GROUP;
 EOF
+	# Per-test additions, e.g. 'igmp = { version = 3; };'
+	[ -z "${OM_HELPER_EXTRA:-}" ] || printf '%s\n' "$OM_HELPER_EXTRA" >>"$OM_OUT/helper.conf"
 }
 
 # om_server_conf plugin|noplugin - write server.conf.
@@ -523,7 +525,7 @@ om_client_real_addr() {
 # Helper status (control socket)
 
 om_status() {
-	"$OM_HELPER" status -s "$OM_CTL_SOCK"
+	"$OM_HELPER" status -s "$OM_CTL_SOCK" --csv
 }
 
 om_status_ok() {
@@ -788,4 +790,55 @@ om_send_wait() {
 # om_send_val NAME KEY - sent or errors from the sender's result line.
 om_send_val() {
 	tr ' ' '\n' <"$OM_OUT/$1.out" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+# om_mcast_setup N plugin|noplugin [noigmpproxy] - the multicast topology
+# with N connected clients, and igmpproxy unless told otherwise.
+om_mcast_setup() {
+	local n=$1 mode=$2 i
+	om_topo_mcast "$n"
+	om_server_start "$mode"
+	for ((i = 1; i <= n; i++)); do
+		om_client_start "$i"
+	done
+	[ "${3:-}" = noigmpproxy ] || om_igmpproxy_start
+}
+
+# om_mcast_burst N RATE GROUP... - count frames on every client's tap while
+# the source sends N datagrams at RATE/s to each GROUP (in parallel), until
+# the last frame has arrived.
+om_mcast_burst() {
+	local n=$1 rate=$2 g i k=0
+	shift 2
+	for ((i = 1; i <= OM_NCLIENTS; i++)); do om_cap_start "$i"; done
+	for g in "$@"; do
+		k=$((k + 1))
+		om_send_start "send$k" src "$g" "$n" "$rate" eth0
+	done
+	for ((i = 1; i <= k; i++)); do om_send_wait "send$i"; done
+	om_wait_quiet
+	for ((i = 1; i <= OM_NCLIENTS; i++)); do om_cap_stop "$i"; done
+}
+
+# om_smcroute_start GROUP... - smcrouted in the server namespace with one
+# static route per GROUP from up0 into tap0 (forwarded whether or not
+# anyone joined).  Its control socket lives in our private directory.
+om_smcroute_start() {
+	local g
+	{
+		echo "# written by tests/lib.sh for $OM_TEST"
+		for g in "$@"; do
+			echo "mroute from up0 group $g to tap0"
+		done
+	} >"$OM_OUT/smcroute.conf"
+	om_bg smcroute srv smcrouted -n -f "$OM_OUT/smcroute.conf" -l debug \
+		-u "$OM_RUN/smcroute.sock" -P "$OM_RUN/smcroute.pid"
+	om_wait 10 "smcrouted running (smcroute.err)" om_smcroute_ready
+	om_log "smcrouted up (pid ${OM_BG_PID[smcroute]}): $*"
+}
+
+om_smcroute_ready() {
+	om_alive "${OM_BG_PID[smcroute]}" || return 99
+	om_nsx srv smcroutectl -u "$OM_RUN/smcroute.sock" show routes >/dev/null 2>&1 &&
+		om_nsx srv grep -q ' tap0 ' /proc/net/ip_mr_vif
 }
