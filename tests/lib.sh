@@ -842,3 +842,9 @@ om_smcroute_ready() {
 	om_nsx srv smcroutectl -u "$OM_RUN/smcroute.sock" show routes >/dev/null 2>&1 &&
 		om_nsx srv grep -q ' tap0 ' /proc/net/ip_mr_vif
 }
+
+# om_nft_table_present - the helper's netdev table exists in the server
+# namespace.
+om_nft_table_present() {
+	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >/dev/null 2>&1
+}

@@ -11,6 +11,7 @@
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
 
 om_mcast_setup 3 plugin
+om_wait 5 "helper installed nftables table netdev $OM_NFT_TABLE" om_nft_table_present
 om_recv_start 1 "$G1"
 om_recv_start 2 "$G2"
 om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"

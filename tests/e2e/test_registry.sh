@@ -6,7 +6,8 @@
 #      pool address and the MAC of its own tap device;
 #   b) a client that stops (SIGTERM, explicit-exit-notify) is gone from the
 #      status within 1 second, and the others stay;
-#   c) stopping the server leaves no helper process and no control socket.
+#   c) stopping the server leaves no helper process, no control socket and
+#      no nftables table behind.
 . "$(dirname "$0")/../lib.sh"
 
 om_need_built
@@ -104,3 +105,10 @@ for p in /proc/[0-9]*; do
 done
 [ ! -e "$OM_CTL_SOCK" ] || om_fail "control socket $OM_CTL_SOCK left behind"
 om_log "ok: control socket removed"
+# The namespace (and tap0) outlive OpenVPN here, so a table the helper
+# forgot to delete would still be there.
+if om_nft_table_present; then
+	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >&2
+	om_fail "nftables table netdev $OM_NFT_TABLE left behind"
+fi
+om_log "ok: no nftables table $OM_NFT_TABLE left"
