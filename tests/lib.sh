@@ -737,15 +737,17 @@ om_cap_routed() {
 		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
 }
 
-# om_cap_after I GROUP T_US - frames to GROUP on client I later than T_US.
+# om_cap_after I GROUP T_US - UDP frames to GROUP on client I later than
+# T_US.  Only data counts: an IGMP group-specific query is sent to the
+# group address too.
 om_cap_after() {
-	awk -v g="$2" -v t="$3" '$2 == g { split($1, a, "."); us = a[1] * 1000000 + a[2];
+	awk -v g="$2" -v t="$3" '$2 == g && $3 == "udp" { split($1, a, "."); us = a[1] * 1000000 + a[2];
 		if (us > t) n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log"
 }
 
-# om_cap_frames_now I GROUP - frames to GROUP seen so far (while running).
+# om_cap_frames_now I GROUP - UDP frames to GROUP seen so far (while running).
 om_cap_frames_now() {
-	awk -v g="$2" '$2 == g { n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log" 2>/dev/null || echo 0
+	awk -v g="$2" '$2 == g && $3 == "udp" { n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log" 2>/dev/null || echo 0
 }
 
 om_cap_frames_ge() { # I GROUP N
