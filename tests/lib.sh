@@ -10,16 +10,31 @@
 # names are short fixed names (eth0, up0, tap0) because each lives in its own
 # namespace.
 #
-# Topology helpers:
+# Topology (addresses are private and exist only inside our namespaces):
 #   om_topo_vpn N     "wan" namespace with a bridge, a VPN server namespace
 #                     "srv" (172.16.0.1) and N client namespaces c1..cN
-#                     (172.16.0.1<i>), all on the bridge; PKI for all.
+#                     (172.16.0.1<i>), all on the bridge; PKI for all
+#                     (self-signed EC certificates, peer-fingerprint).
 #   om_topo_source    a multicast source namespace "src" (10.99.0.2/24) on a
 #                     veth to the server namespace (up0, 10.99.0.1/24).
-# OpenVPN:  om_server_start [plugin|noplugin], om_server_stop,
-#           om_client_start I, om_client_stop I [SIGNAL]
-# Helper:   om_status, om_status_client CN, om_wait_status
-# Multicast: om_igmpproxy_start, om_recv_start, om_cap_start, ...
+#   om_topo_mcast N   both, plus the C tools.
+#   om_mcast_setup N plugin|noplugin [noigmpproxy]
+#                     all of it running: server, N clients, igmpproxy.
+# OpenVPN:   om_server_start [plugin|noplugin], om_server_stop,
+#            om_client_start I, om_client_stop I [SIGNAL]
+#            (clients are alice, bob, carol, ... = c1, c2, c3, ...)
+# Helper:    om_status, om_status_client CN, om_status_field CN N,
+#            om_status_group G, om_wait_status, om_nft_table_present
+# Multicast: om_igmpproxy_start, om_smcroute_start G...,
+#            om_recv_start I G [SOURCE] / om_recv_leave / om_recv_stop /
+#            om_recv_val (mcrecv in client I, joined on its tap0),
+#            om_cap_start I / om_cap_stop / om_cap_count / om_cap_routed /
+#            om_cap_after (tapcount: frames arriving on client I's tap0),
+#            om_send_start / om_send_wait / om_send_val (mcsend),
+#            om_mcast_burst N RATE G... (capture on all taps while sending)
+# Checks:    om_assert_eq/ge/le, om_fail, om_wait SECS WHAT CMD...
+# Knobs:     OM_SERVER_EXTRA, OM_CLIENT_EXTRA (config lines appended),
+#            OM_HELPER_EXTRA (helper config lines appended)
 #
 # All logs go to tests/out/<test name>/.  Time-dependent checks poll with a
 # deadline (om_wait), never sleep-and-hope.
