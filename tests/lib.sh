@@ -865,3 +865,29 @@ om_smcroute_ready() {
 om_nft_table_present() {
 	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >/dev/null 2>&1
 }
+
+# om_assert_server_left_nothing - after om_server_stop: no process in the
+# server namespace (the helper included), no control socket, no nftables
+# table of the helper.
+om_assert_server_left_nothing() {
+	local left
+	# The helper was forked inside the server namespace, so it is among
+	# `ip netns pids` even if it was orphaned.  The plugin stops and reaps
+	# it in openvpn_plugin_close_v1, before OpenVPN exits, so nothing may
+	# be left the moment the server is gone.
+	left=$(ip netns pids "$(om_ns srv)" || true)
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+		om_fail "processes left in the server namespace after OpenVPN exited: $left"
+	fi
+	om_log "ok: no process left in the server namespace"
+	[ ! -e "$OM_CTL_SOCK" ] || om_fail "control socket $OM_CTL_SOCK left behind"
+	om_log "ok: control socket removed"
+	# The namespace (and tap0) outlive OpenVPN here, so a table the helper
+	# forgot to delete would still be there.
+	if om_nft_table_present; then
+		om_nsx srv nft list table netdev "$OM_NFT_TABLE" >&2
+		om_fail "nftables table netdev $OM_NFT_TABLE left behind"
+	fi
+	om_log "ok: no nftables table $OM_NFT_TABLE left"
+}

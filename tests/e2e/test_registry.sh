@@ -89,26 +89,4 @@ om_assert_eq "$rows" 2 "number of CLIENT rows after $gone stopped"
 
 # --- c) stopping the server leaves nothing behind ----------------------------
 om_server_stop
-# The plugin stops and reaps the helper in openvpn_plugin_close_v1, before
-# OpenVPN exits, so nothing may be left the moment the server is gone.
-left=$(ip netns pids "$(om_ns srv)" || true)
-if [ -n "$left" ]; then
-	ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >&2 || true
-	om_fail "processes left in the server namespace after OpenVPN exited: $left"
-fi
-om_log "ok: no process left in the server namespace"
-for p in /proc/[0-9]*; do
-	if [ "$(readlink "$p/exe" 2>/dev/null)" = "$OM_HELPER" ] &&
-		grep -qa "$OM_OUT" "$p/cmdline" "$p/environ" 2>/dev/null; then
-		om_fail "helper process ${p#/proc/} of this test still runs"
-	fi
-done
-[ ! -e "$OM_CTL_SOCK" ] || om_fail "control socket $OM_CTL_SOCK left behind"
-om_log "ok: control socket removed"
-# The namespace (and tap0) outlive OpenVPN here, so a table the helper
-# forgot to delete would still be there.
-if om_nft_table_present; then
-	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >&2
-	om_fail "nftables table netdev $OM_NFT_TABLE left behind"
-fi
-om_log "ok: no nftables table $OM_NFT_TABLE left"
+om_assert_server_left_nothing
