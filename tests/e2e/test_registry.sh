@@ -34,6 +34,8 @@ om_status_save connected
 
 rows=$(om_status | grep -c '^CLIENT,' || true)
 om_assert_eq "$rows" 3 "number of CLIENT rows"
+# Real and virtual addresses of every client: root only.
+om_assert_eq "$(stat -c '%U %a' "$OM_CTL_SOCK")" "root 600" "owner and mode of the control socket"
 
 t_now=$(date +%s)
 declare -A ids=()
