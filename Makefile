@@ -93,7 +93,7 @@ e2e: all
 	@sh tests/e2e/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@sh tests/run-all.sh
 
 install: all
@@ -124,3 +124,9 @@ tests/dev/datapath_demo: tests/dev/datapath_demo.c $(DATAPATH_OBJS)
 tests/dev/tap_reader tests/dev/mcast_send: %: %.c
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+# Small C programs for the end-to-end tests (tests/run-all.sh builds them).
+TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))
+tests/tools/%: tests/tools/%.c
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(if $(filter tests/tools/tapcount,$@),-lpcap)

@@ -1,0 +1,893 @@
+# shellcheck shell=bash
+# tests/lib.sh - shared library of the end-to-end tests (bash only).
+#
+# A test does:   . "$(dirname "$0")/../lib.sh"
+#
+# and then builds what it needs out of network namespaces that this library
+# creates and ALWAYS removes again (EXIT/INT/TERM trap): every process left in
+# one of our namespaces is killed, then the namespace is deleted.  Namespace
+# names start with "om<pid>-", so parallel runs never collide.  Interface
+# names are short fixed names (eth0, up0, tap0) because each lives in its own
+# namespace.
+#
+# Topology (addresses are private and exist only inside our namespaces):
+#   om_topo_vpn N     "wan" namespace with a bridge, a VPN server namespace
+#                     "srv" (172.16.0.1) and N client namespaces c1..cN
+#                     (172.16.0.1<i>), all on the bridge; PKI for all
+#                     (self-signed EC certificates, peer-fingerprint).
+#   om_topo_source    a multicast source namespace "src" (10.99.0.2/24) on a
+#                     veth to the server namespace (up0, 10.99.0.1/24).
+#   om_topo_mcast N   both, plus the C tools.
+#   om_mcast_setup N plugin|noplugin [noigmpproxy]
+#                     all of it running: server, N clients, igmpproxy.
+# OpenVPN:   om_server_start [plugin|noplugin], om_server_stop,
+#            om_client_start I, om_client_stop I [SIGNAL]
+#            (clients are alice, bob, carol, ... = c1, c2, c3, ...)
+# Helper:    om_status, om_status_client CN, om_status_field CN N,
+#            om_status_group G, om_wait_status, om_nft_table_present
+# Multicast: om_igmpproxy_start, om_smcroute_start G...,
+#            om_recv_start I G [SOURCE] / om_recv_leave / om_recv_stop /
+#            om_recv_val (mcrecv in client I, joined on its tap0),
+#            om_cap_start I / om_cap_stop / om_cap_count / om_cap_routed /
+#            om_cap_after (tapcount: frames arriving on client I's tap0),
+#            om_send_start / om_send_wait / om_send_val (mcsend),
+#            om_mcast_burst N RATE G... (capture on all taps while sending)
+# Checks:    om_assert_eq/ge/le, om_fail, om_wait SECS WHAT CMD...
+# Knobs:     OM_SERVER_EXTRA, OM_CLIENT_EXTRA (config lines appended),
+#            OM_HELPER_EXTRA (helper config lines appended)
+#
+# All logs go to tests/out/<test name>/.  Time-dependent checks poll with a
+# deadline (om_wait), never sleep-and-hope.
+
+set -eu -o pipefail
+export LC_ALL=C
+
+OM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OM_TEST=$(basename "$0" .sh)
+OM_OUT="$OM_ROOT/tests/out/$OM_TEST"
+OM_PFX="om$$"
+OM_HELPER="$OM_ROOT/helper/openvpn-mcast-helper"
+OM_PLUGIN="$OM_ROOT/plugin/openvpn-plugin-mcast.so"
+OM_TOOLS="$OM_ROOT/tests/tools"
+OM_NFT_TABLE=openvpn_mcast
+OM_NFLOG_GROUP=1194
+OM_VPN_PORT=1194
+OM_SERVER_WAN=172.16.0.1
+OM_SERVER_VPN=10.8.0.1
+OM_SRC_ADDR=10.99.0.2
+OM_SRC_NET=10.99.0.0/24
+
+OM_NS_LIST=()        # full names of the namespaces we created
+OM_SERVER_PID=""
+OM_SERVER_PLUGIN=0   # 1 when the running server loads the plugin
+OM_NCLIENTS=0
+declare -a OM_CLIENT_CN=() OM_CLIENT_PID=()
+declare -A OM_BG_PID=()   # name -> pid of background helpers (recv, cap...)
+
+rm -rf "$OM_OUT"
+mkdir -p "$OM_OUT"
+# Control socket paths must fit in sun_path (108 bytes); a CI checkout can
+# live deep in the file system, so sockets go to a short private directory.
+OM_RUN=$(mktemp -d /tmp/om.XXXXXX)
+OM_CTL_SOCK="$OM_RUN/ctl.sock"
+
+# ---------------------------------------------------------------------------
+# Logging and assertions
+
+om_log() {
+	printf '%s %s\n' "$(date +%T.%3N)" "$*" >&2
+}
+
+# om_fail MESSAGE - fail the test now (the EXIT trap cleans up).
+om_fail() {
+	printf '%s FAIL: %s\n' "$(date +%T.%3N)" "$*" >&2
+	exit 1
+}
+
+# om_assert_eq ACTUAL EXPECTED WHAT
+om_assert_eq() {
+	if [ "$1" != "$2" ]; then
+		om_fail "$3: got '$1', expected '$2'"
+	fi
+	om_log "ok: $3 = '$1'"
+}
+
+# om_assert_ge ACTUAL MIN WHAT  (integers)
+om_assert_ge() {
+	if ! [ "$1" -ge "$2" ] 2>/dev/null; then
+		om_fail "$3: got '$1', expected >= $2"
+	fi
+	om_log "ok: $3 = $1 (>= $2)"
+}
+
+# om_assert_le ACTUAL MAX WHAT  (integers)
+om_assert_le() {
+	if ! [ "$1" -le "$2" ] 2>/dev/null; then
+		om_fail "$3: got '$1', expected <= $2"
+	fi
+	om_log "ok: $3 = $1 (<= $2)"
+}
+
+# om_pct_min N PERCENT - smallest count that is PERCENT % of N (rounded up).
+om_pct_min() {
+	echo $((($1 * $2 + 99) / 100))
+}
+
+# om_now_us - wall clock in microseconds (same clock as the C tools).
+om_now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}"
+}
+
+# om_wait SECONDS DESCRIPTION CMD... - run CMD every 50 ms until it succeeds.
+# Fails the test when the deadline passes.  CMD returning 99 aborts at once
+# (the process being waited for has died; 99 because grep & co. use 1 and 2).
+om_wait() {
+	local secs=$1 what=$2 rc
+	shift 2
+	local deadline=$(($(om_now_us) + secs * 1000000))
+	while :; do
+		rc=0
+		"$@" || rc=$?
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 99 ] && om_fail "$what: gave up (process died)"
+		[ "$(om_now_us)" -ge "$deadline" ] && om_fail "timed out after ${secs}s: $what"
+		sleep 0.05
+	done
+}
+
+# om_try_wait USECONDS CMD... - like om_wait, deadline in microseconds, but
+# returns 1 on timeout instead of failing.
+om_try_wait() {
+	local deadline=$(($(om_now_us) + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(om_now_us)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+}
+
+# om_alive PID - true while PID exists and is not a zombie.
+om_alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# om_need_file PATH WHAT - fail early with a clear message if PATH is missing.
+om_need_file() {
+	[ -e "$1" ] || om_fail "$2 not found: $1 (run 'make' first)"
+}
+
+# om_need_built - the plugin and helper binaries exist.
+om_need_built() {
+	om_need_file "$OM_PLUGIN" "plugin"
+	om_need_file "$OM_HELPER" "helper"
+}
+
+# om_need_tools NAME... - the C test tools exist (built by tests/run-all.sh
+# or by `make tests/tools/NAME`); build them if they don't.
+om_need_tools() {
+	local t missing=()
+	for t in "$@"; do
+		[ -x "$OM_TOOLS/$t" ] || missing+=("tests/tools/$t")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		make -C "$OM_ROOT" --no-print-directory "${missing[@]}" >&2 ||
+			om_fail "cannot build ${missing[*]}"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Cleanup
+
+# om_kill_all_in_ns NS... - TERM every process in the namespaces, then KILL
+# what is still there after 3 s.  All namespaces at once: OpenVPN clients
+# take a second to send their exit notification, and that adds up.
+om_kill_all_in_ns() {
+	local ns pids all i
+	for ns in "$@"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null) || continue
+		# shellcheck disable=SC2086
+		[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+	done
+	for i in $(seq 1 60); do
+		all=""
+		for ns in "$@"; do
+			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
+		done
+		[ -n "${all// /}" ] || return 0
+		sleep 0.05
+	done
+	om_log "cleanup: killing stubborn processes:$all"
+	# shellcheck disable=SC2086
+	kill -KILL $all 2>/dev/null || true
+	for i in $(seq 1 40); do
+		all=""
+		for ns in "$@"; do
+			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
+		done
+		[ -n "${all// /}" ] || return 0
+		sleep 0.05
+	done
+}
+
+# om_dump_diag - on failure, the few lines most likely to explain it.
+# Full logs stay in tests/out/<test>/.
+om_dump_diag() {
+	local f
+	om_log "diagnostics (full logs in ${OM_OUT#"$OM_ROOT"/}/):"
+	if [ -S "$OM_CTL_SOCK" ]; then
+		"$OM_HELPER" status -s "$OM_CTL_SOCK" 2>&1 | sed 's/^/  status: /' >&2 || true
+	fi
+	for f in "$OM_OUT"/server.log; do
+		[ -f "$f" ] || continue
+		grep -iE 'plugin|helper|mcast|error|fatal' "$f" | tail -n 12 |
+			sed "s|^|  $(basename "$f"): |" >&2 || true
+	done
+}
+
+om_cleanup() {
+	local rc=$? ns i
+	set +e
+	trap - EXIT INT TERM
+	[ "$rc" -ne 0 ] && om_dump_diag
+	# Stop background jobs we started in the root namespace first.
+	for i in "${!OM_BG_PID[@]}"; do
+		kill -TERM "${OM_BG_PID[$i]}" 2>/dev/null
+	done
+	[ ${#OM_NS_LIST[@]} -eq 0 ] || om_kill_all_in_ns "${OM_NS_LIST[@]}"
+	for ns in "${OM_NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null || om_log "cleanup: cannot delete netns $ns"
+	done
+	wait 2>/dev/null
+	rm -rf "$OM_RUN"
+	if [ "$rc" -eq 0 ]; then
+		om_log "$OM_TEST: PASS"
+	else
+		om_log "$OM_TEST: FAIL (exit $rc)"
+	fi
+	exit "$rc"
+}
+trap om_cleanup EXIT
+trap 'om_log "interrupted"; exit 130' INT
+trap 'om_log "terminated"; exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# Namespaces and links
+
+# om_ns SHORT - full namespace name for SHORT (srv, wan, c1, ...).
+om_ns() {
+	echo "$OM_PFX-$1"
+}
+
+# om_nsx SHORT CMD... - run CMD inside namespace SHORT.
+om_nsx() {
+	local n=$1
+	shift
+	ip netns exec "$OM_PFX-$n" "$@"
+}
+
+# om_ns_add SHORT - create namespace SHORT with lo up, IPv6 off (keeps the
+# tap free of MLD/ND chatter so frame counts mean what they say) and
+# reverse-path filtering off (multicast from a remote source arrives on a
+# client's tap, whose subnet does not contain the source).
+om_ns_add() {
+	local ns="$OM_PFX-$1"
+	ip netns add "$ns" || om_fail "cannot create netns $ns"
+	OM_NS_LIST+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sh -c '
+		for k in net.ipv6.conf.all.disable_ipv6=1 \
+			 net.ipv6.conf.default.disable_ipv6=1 \
+			 net.ipv4.conf.all.rp_filter=0 \
+			 net.ipv4.conf.default.rp_filter=0; do
+			sysctl -qw "$k" || exit 1
+		done' || om_fail "sysctl in $ns"
+}
+
+# om_veth NS_A IF_A NS_B IF_B - a veth pair between two namespaces, up.
+om_veth() {
+	ip -n "$OM_PFX-$1" link add "$2" type veth peer name "$4" netns "$OM_PFX-$3"
+	ip -n "$OM_PFX-$1" link set "$2" up
+	ip -n "$OM_PFX-$3" link set "$4" up
+}
+
+# om_addr NS IF CIDR
+om_addr() {
+	ip -n "$OM_PFX-$1" addr add "$3" dev "$2"
+}
+
+# om_if_ipv4 NS IF - the first IPv4 address of IF (no prefix length).
+om_if_ipv4() {
+	ip -n "$OM_PFX-$1" -4 -o addr show dev "$2" 2>/dev/null |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# om_if_mac NS IF - MAC address of IF, read from sysfs inside the namespace.
+om_if_mac() {
+	om_nsx "$1" cat "/sys/class/net/$2/address"
+}
+
+# ---------------------------------------------------------------------------
+# PKI: one self-signed EC certificate per peer; OpenVPN checks them with
+# peer-fingerprint, so no CA is needed.
+
+om_pki_make() {
+	local cn=$1 dir="$OM_OUT/pki"
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -subj "/CN=$cn" -days 2 \
+		-keyout "$dir/$cn.key" -out "$dir/$cn.crt" 2>"$dir/$cn.err" ||
+		om_fail "openssl req for $cn: $(cat "$dir/$cn.err")"
+	openssl x509 -in "$dir/$cn.crt" -noout -fingerprint -sha256 |
+		sed 's/^.*=//' >"$dir/$cn.fp"
+	grep -qE '^([0-9A-F]{2}:){31}[0-9A-F]{2}$' "$dir/$cn.fp" ||
+		om_fail "bad fingerprint for $cn: $(cat "$dir/$cn.fp")"
+}
+
+om_pki_fp() {
+	cat "$OM_OUT/pki/$1.fp"
+}
+
+# ---------------------------------------------------------------------------
+# Topology
+
+# Names of the clients, in order; c1 is alice and so on.
+OM_NAMES=(alice bob carol dave erin frank)
+
+# om_topo_vpn N - wan bridge, server and N clients, plus their certificates.
+om_topo_vpn() {
+	local n=$1 i
+	[ "$n" -le ${#OM_NAMES[@]} ] || om_fail "at most ${#OM_NAMES[@]} clients"
+	om_ns_add wan
+	ip -n "$(om_ns wan)" link add br0 type bridge
+	ip -n "$(om_ns wan)" link set br0 up
+	om_ns_add srv
+	om_veth srv eth0 wan psrv
+	ip -n "$(om_ns wan)" link set psrv master br0
+	om_addr srv eth0 "$OM_SERVER_WAN/24"
+	om_pki_make server
+	for ((i = 1; i <= n; i++)); do
+		om_ns_add "c$i"
+		om_veth "c$i" eth0 wan "pc$i"
+		ip -n "$(om_ns wan)" link set "pc$i" master br0
+		om_addr "c$i" eth0 "172.16.0.$((10 + i))/24"
+		OM_CLIENT_CN[i]=${OM_NAMES[i - 1]}
+		om_pki_make "${OM_CLIENT_CN[i]}"
+	done
+	OM_NCLIENTS=$n
+	om_log "topology: server + $n clients (${OM_CLIENT_CN[*]}) in $OM_PFX-*"
+}
+
+# om_topo_source - multicast source namespace "src" on up0 of the server.
+# Forwarding on in the server so routed multicast can reach tap0.
+om_topo_source() {
+	om_ns_add src
+	om_veth src eth0 srv up0
+	om_addr src eth0 "$OM_SRC_ADDR/24"
+	om_addr srv up0 10.99.0.1/24
+	ip -n "$(om_ns src)" route add default via 10.99.0.1
+	om_nsx srv sysctl -qw net.ipv4.ip_forward=1
+}
+
+# ---------------------------------------------------------------------------
+# OpenVPN server and clients
+
+# om_helper_conf - the helper's configuration file (libconfig syntax).
+om_helper_conf() {
+	cat >"$OM_OUT/helper.conf" <<EOF
+# written by tests/lib.sh for $OM_TEST
+helper = "$OM_HELPER";
+control_socket = "$OM_CTL_SOCK";
+nft_table = "$OM_NFT_TABLE";
+nflog_group = $OM_NFLOG_GROUP;
+EOF
+	# Per-test additions, e.g. 'igmp = { version = 3; };'
+	[ -z "${OM_HELPER_EXTRA:-}" ] || printf '%s\n' "$OM_HELPER_EXTRA" >>"$OM_OUT/helper.conf"
+}
+
+# om_server_conf plugin|noplugin - write server.conf.
+# OM_SERVER_EXTRA (optional) is appended verbatim.
+om_server_conf() {
+	local mode=$1 i
+	{
+		cat <<EOF
+# written by tests/lib.sh for $OM_TEST
+server 10.8.0.0 255.255.255.0
+dev tap0
+dev-type tap
+proto udp4
+local $OM_SERVER_WAN
+port $OM_VPN_PORT
+cert $OM_OUT/pki/server.crt
+key $OM_OUT/pki/server.key
+dh none
+data-ciphers AES-256-GCM
+keepalive 1 5
+verb 4
+status $OM_OUT/openvpn-status.txt 1
+status-version 2
+EOF
+		echo "<peer-fingerprint>"
+		for ((i = 1; i <= OM_NCLIENTS; i++)); do
+			om_pki_fp "${OM_CLIENT_CN[i]}"
+		done
+		echo "</peer-fingerprint>"
+		if [ "$mode" = plugin ]; then
+			om_helper_conf
+			echo "plugin $OM_PLUGIN $OM_OUT/helper.conf"
+		fi
+		[ -z "${OM_SERVER_EXTRA:-}" ] || printf '%s\n' "$OM_SERVER_EXTRA"
+	} >"$OM_OUT/server.conf"
+}
+
+om_server_ready() {
+	om_alive "$OM_SERVER_PID" || return 99
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/server.log" 2>/dev/null
+}
+
+# om_server_start [plugin|noplugin] - start the OpenVPN server in "srv" and
+# wait until it is initialised (and, with the plugin, until the helper
+# answers on its control socket).
+om_server_start() {
+	local mode=${1:-plugin}
+	[ "$mode" = plugin ] && om_need_built
+	om_server_conf "$mode"
+	# Not through om_nsx: $! must be the pid that becomes openvpn
+	# (ip netns exec execs it), not a subshell's, or signals miss it.
+	ip netns exec "$(om_ns srv)" openvpn --config "$OM_OUT/server.conf" \
+		--log "$OM_OUT/server.log" </dev/null >/dev/null 2>&1 &
+	OM_SERVER_PID=$!
+	OM_SERVER_PLUGIN=0
+	[ "$mode" = plugin ] && OM_SERVER_PLUGIN=1
+	om_wait 20 "OpenVPN server initialised (see server.log)" om_server_ready
+	[ "$OM_SERVER_PLUGIN" = 1 ] && om_wait_status
+	om_log "server up (pid $OM_SERVER_PID, $mode)"
+}
+
+# om_server_stop - SIGTERM the server and wait for it to exit.
+om_server_stop() {
+	[ -n "$OM_SERVER_PID" ] || return 0
+	kill -TERM "$OM_SERVER_PID"
+	om_wait 20 "OpenVPN server exits after SIGTERM" om_not_alive "$OM_SERVER_PID"
+	wait "$OM_SERVER_PID" 2>/dev/null || true
+	om_log "server stopped"
+	OM_SERVER_PID=""
+}
+
+om_not_alive() {
+	! om_alive "$1"
+}
+
+# om_client_conf I - write client-<cn>.conf for client I.
+om_client_conf() {
+	local i=$1 cn=${OM_CLIENT_CN[$1]}
+	cat >"$OM_OUT/client-$cn.conf" <<EOF
+# written by tests/lib.sh for $OM_TEST
+client
+dev tap0
+dev-type tap
+proto udp4
+remote $OM_SERVER_WAN $OM_VPN_PORT
+nobind
+cert $OM_OUT/pki/$cn.crt
+key $OM_OUT/pki/$cn.key
+peer-fingerprint $(om_pki_fp server)
+data-ciphers AES-256-GCM
+explicit-exit-notify 1
+verb 4
+EOF
+	[ -z "${OM_CLIENT_EXTRA:-}" ] || printf '%s\n' "$OM_CLIENT_EXTRA" >>"$OM_OUT/client-$cn.conf"
+}
+
+om_client_ready() {
+	local i=$1
+	om_alive "${OM_CLIENT_PID[i]}" || return 99
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/client-${OM_CLIENT_CN[i]}.log" 2>/dev/null &&
+		[ -n "$(om_if_ipv4 "c$i" tap0)" ]
+}
+
+# om_client_poke I - send one datagram from client I to the server's VPN
+# address and wait for the server's ARP answer.  The client's first frame is
+# what makes OpenVPN fire learn-address, which tells the plugin the MAC.
+om_client_poke() {
+	local i=$1
+	om_nsx "c$i" bash -c "echo poke >/dev/udp/$OM_SERVER_VPN/9" 2>/dev/null || true
+	om_wait 10 "client ${OM_CLIENT_CN[i]} reaches $OM_SERVER_VPN over the VPN" \
+		om_client_has_server_arp "$i"
+}
+
+om_client_has_server_arp() {
+	ip -n "$(om_ns "c$1")" neigh show "$OM_SERVER_VPN" dev tap0 | grep -q lladdr
+}
+
+# om_client_start I - start OpenVPN client I in its namespace, wait until its
+# tap has the pushed address, and make it talk to the server once.
+om_client_start() {
+	local i=$1 cn=${OM_CLIENT_CN[$1]}
+	om_client_conf "$i"
+	ip netns exec "$(om_ns "c$i")" openvpn --config "$OM_OUT/client-$cn.conf" \
+		--log "$OM_OUT/client-$cn.log" </dev/null >/dev/null 2>&1 &
+	OM_CLIENT_PID[i]=$!
+	om_wait 20 "client $cn connected (see client-$cn.log)" om_client_ready "$i"
+	om_client_poke "$i"
+	om_log "client $cn up: $(om_if_ipv4 "c$i" tap0) $(om_if_mac "c$i" tap0)"
+}
+
+# om_client_stop I [SIGNAL] - stop client I (default SIGTERM: explicit exit
+# notify tells the server at once) and wait until the process is gone.
+om_client_stop() {
+	local i=$1 sig=${2:-TERM}
+	kill "-$sig" "${OM_CLIENT_PID[i]}"
+	om_wait 20 "client ${OM_CLIENT_CN[i]} exits after SIG$sig" om_not_alive "${OM_CLIENT_PID[i]}"
+	wait "${OM_CLIENT_PID[i]}" 2>/dev/null || true
+	om_log "client ${OM_CLIENT_CN[i]} stopped (SIG$sig)"
+}
+
+# om_client_real_addr I - "ip:port" the server sees for client I: its wan
+# address and the local port of its (only) UDP socket.
+om_client_real_addr() {
+	local port
+	port=$(ip netns exec "$(om_ns "c$1")" ss -Hnua |
+		awk '{ n = split($4, a, ":"); print a[n]; exit }')
+	echo "172.16.0.$((10 + $1)):$port"
+}
+
+# ---------------------------------------------------------------------------
+# Helper status (control socket)
+
+om_status() {
+	"$OM_HELPER" status -s "$OM_CTL_SOCK" --csv
+}
+
+om_status_ok() {
+	om_status 2>/dev/null | grep -qx 'END'
+}
+
+# om_wait_status - until the helper answers a complete status.
+om_wait_status() {
+	om_wait 10 "helper answers on $OM_CTL_SOCK" om_status_ok
+}
+
+# om_status_client CN - the CLIENT row of CN (empty if none).  Columns:
+# 1 CLIENT 2 Id 3 CN 4 Real 5 Virtual 6 MAC 7 Groups 8 Frames 9 Bytes 10 Since
+om_status_client() {
+	om_status | awk -F, -v cn="$1" '$1 == "CLIENT" && $3 == cn'
+}
+
+om_status_field() { # CN FIELD-NUMBER
+	om_status_client "$1" | awk -F, -v f="$2" '{ print $f; exit }'
+}
+
+om_status_has_client() {
+	[ -n "$(om_status_client "$1")" ]
+}
+
+om_status_lacks_client() {
+	om_status_ok && [ -z "$(om_status_client "$1")" ]
+}
+
+# om_status_group G - the GROUP row of G: 1 GROUP 2 Group 3 Members
+# 4 Frames In 5 Frames Out 6 Bytes Out
+om_status_group() {
+	om_status | awk -F, -v g="$1" '$1 == "GROUP" && $2 == g'
+}
+
+# om_status_save NAME - keep a copy of the status in the test's out dir.
+om_status_save() {
+	om_status >"$OM_OUT/status-$1.csv" 2>&1 || true
+}
+
+# om_log_time_us LINE - microsecond epoch time of an OpenVPN log line
+# ("2026-11-22 00:44:12 us=12955 ...").
+om_log_time_us() {
+	local d t us
+	read -r d t us _ <<<"$1"
+	us=${us#us=}
+	echo $(($(date -d "$d $t" +%s) * 1000000 + 10#$us))
+}
+
+# om_server_disconnect_line CN - the server log line where OpenVPN closes
+# CN's client instance; it calls the plugin's CLIENT_DISCONNECT right after
+# (whose own log line carries no client name).  Empty if none yet.
+om_server_disconnect_line() {
+	grep -E "^[0-9-]+ [0-9:]+ us=[0-9]+ $1/[^ ]+ .*client-instance (exiting|restarting)" \
+		"$OM_OUT/server.log" | tail -n 1
+}
+
+
+# ---------------------------------------------------------------------------
+# Background processes inside namespaces
+
+# om_bg NAME SHORT-NS CMD... - start CMD in a namespace in the background;
+# stdout goes to $OM_OUT/NAME.out, stderr to NAME.err.  The pid is the one
+# that becomes CMD (ip netns exec execs it), so signals reach CMD itself.
+om_bg() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$(om_ns "$ns")" "$@" \
+		>"$OM_OUT/$name.out" 2>"$OM_OUT/$name.err" </dev/null &
+	OM_BG_PID[$name]=$!
+}
+
+# om_bg_stop NAME [SIGNAL] - signal NAME (default TERM) and wait for it.
+om_bg_stop() {
+	local name=$1 sig=${2:-TERM} pid=${OM_BG_PID[$1]}
+	kill "-$sig" "$pid" 2>/dev/null || true
+	om_wait 10 "$name exits after SIG$sig" om_not_alive "$pid"
+	wait "$pid" 2>/dev/null || true
+	unset "OM_BG_PID[$name]"
+}
+
+om_bg_alive_grep() { # NAME PATTERN - 99 if NAME died, else grep its stdout
+	om_alive "${OM_BG_PID[$1]}" || return 99
+	grep -q "$2" "$OM_OUT/$1.out" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------
+# Multicast topology: source --- server (igmpproxy, OpenVPN) --- clients
+
+OM_MC_PORT=5000
+
+# om_topo_mcast N - om_topo_vpn N plus the multicast source namespace.
+om_topo_mcast() {
+	om_topo_vpn "$1"
+	om_topo_source
+	om_need_tools mcsend mcrecv tapcount
+}
+
+# om_igmpproxy_start - igmpproxy in the server namespace: up0 (towards the
+# source) upstream, tap0 downstream.  altnet: igmpproxy only accepts
+# multicast from sources in the upstream interface's subnet or an altnet.
+# It must start after OpenVPN has created tap0.
+om_igmpproxy_start() {
+	{
+		echo "# written by tests/lib.sh for $OM_TEST"
+		echo "phyint up0 upstream ratelimit 0 threshold 1"
+		echo "	altnet $OM_SRC_NET"
+		echo "phyint tap0 downstream ratelimit 0 threshold 1"
+		echo "phyint eth0 disabled"
+	} >"$OM_OUT/igmpproxy.conf"
+	om_bg igmpproxy srv igmpproxy -d -v "$OM_OUT/igmpproxy.conf"
+	om_wait 10 "igmpproxy set up its multicast interfaces (igmpproxy.err)" om_igmpproxy_ready
+	om_log "igmpproxy up (pid ${OM_BG_PID[igmpproxy]})"
+}
+
+om_igmpproxy_ready() {
+	local vifs
+	om_alive "${OM_BG_PID[igmpproxy]}" || return 99
+	vifs=$(om_nsx srv cat /proc/net/ip_mr_vif 2>/dev/null) || return 1
+	grep -q ' up0 ' <<<"$vifs" && grep -q ' tap0 ' <<<"$vifs"
+}
+
+# om_upstream_joined GROUP - igmpproxy joined GROUP on up0, i.e. it has
+# processed a client's report for GROUP.
+om_upstream_joined() {
+	ip -n "$(om_ns srv)" maddr show dev up0 | awk -v g="$1" '$1 == "inet" && $2 == g { f = 1 } END { exit !f }'
+}
+
+# om_helper_has_member I GROUP - the helper lists GROUP for client I.
+om_helper_has_member() {
+	local groups
+	groups=$(om_status_field "${OM_CLIENT_CN[$1]}" 7 2>/dev/null) || return 1
+	grep -qw -- "$2" <<<"$groups"
+}
+
+om_helper_lacks_member() {
+	om_status_ok || return 1
+	! om_helper_has_member "$@"
+}
+
+# om_recv_start I GROUP [SOURCE] - client I joins GROUP on its tap0 (SOURCE:
+# IGMPv3 source-specific) and counts datagrams.  Returns once it has joined
+# and, with the plugin loaded, once the helper lists the membership.
+om_recv_start() {
+	local i=$1 g=$2 src=${3:-}
+	local name="recv-c$i-$g"
+	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0 ${src:+-s "$src"}
+	om_wait 5 "$name joined" om_bg_alive_grep "$name" '^joined '
+	if [ "$OM_SERVER_PLUGIN" = 1 ]; then
+		om_wait 5 "helper lists ${OM_CLIENT_CN[i]} as member of $g" om_helper_has_member "$i" "$g"
+	fi
+}
+
+# om_recv_leave I GROUP - make client I's receiver leave GROUP now; prints
+# the time of the leave (us since the epoch).
+om_recv_leave() {
+	local name="recv-c$1-$2" t
+	kill -USR1 "${OM_BG_PID[$name]}"
+	om_wait 5 "$name left" om_bg_alive_grep "$name" '^left '
+	t=$(awk '$1 == "left" { print $2; exit }' "$OM_OUT/$name.out")
+	echo "${t/./}"
+}
+
+# om_recv_stop I GROUP - stop client I's receiver of GROUP.
+om_recv_stop() {
+	om_bg_stop "recv-c$1-$2"
+}
+
+# om_recv_val I GROUP KEY - KEY from the receiver's result line
+# (received, unique, dup, foreign, after_leave, max_seq).
+om_recv_val() {
+	local f="$OM_OUT/recv-c$1-$2.out"
+	grep '^mcrecv ' "$f" | tr ' ' '\n' | sed -n "s/^$3=//p" | tail -n 1 | grep . ||
+		om_fail "no '$3' in $f (receiver not stopped yet?)"
+}
+
+# om_cap_start I - count multicast frames arriving on client I's tap0.
+om_cap_start() {
+	local name="cap-c$1"
+	om_bg "$name" "c$1" "$OM_TOOLS/tapcount" -i tap0 -o "$OM_OUT/frames-c$1.log"
+	om_wait 5 "$name capturing" om_bg_alive_grep "$name" '^ready$'
+}
+
+om_cap_stop() {
+	local dropped
+	om_bg_stop "cap-c$1"
+	grep -q '^tapcount ' "$OM_OUT/cap-c$1.out" || om_fail "cap-c$1 gave no result"
+	dropped=$(sed -n 's/^tapcount .*dropped=//p' "$OM_OUT/cap-c$1.out")
+	# A capture that lost frames cannot prove that none arrived.
+	[ "$dropped" = 0 ] || om_fail "cap-c$1: the kernel dropped $dropped captured frames"
+}
+
+# om_cap_count I GROUP [PROTO] - frames to GROUP (proto udp) on client I.
+om_cap_count() {
+	awk -v g="$2" -v p="${3:-udp}" '$1 == "count" && $2 == g && $3 == p { n = $4 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_unicast I GROUP - of those, frames with a unicast destination MAC.
+om_cap_unicast() {
+	awk -v g="$2" '$1 == "count" && $2 == g && $3 == "udp" { n = $5 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_routed I - UDP frames to any group outside 224.0.0.0/24 (the
+# link-local groups, which must still reach everyone) on client I.
+om_cap_routed() {
+	awk '$1 == "count" && $3 == "udp" && $2 !~ /^224\.0\.0\./ { n += $4 }
+		END { print n + 0 }' "$OM_OUT/cap-c$1.out"
+}
+
+# om_cap_after I GROUP T_US - UDP frames to GROUP on client I later than
+# T_US.  Only data counts: an IGMP group-specific query is sent to the
+# group address too.
+om_cap_after() {
+	awk -v g="$2" -v t="$3" '$2 == g && $3 == "udp" { split($1, a, "."); us = a[1] * 1000000 + a[2];
+		if (us > t) n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log"
+}
+
+# om_cap_frames_now I GROUP - UDP frames to GROUP seen so far (while running).
+om_cap_frames_now() {
+	awk -v g="$2" '$2 == g && $3 == "udp" { n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log" 2>/dev/null || echo 0
+}
+
+om_cap_frames_ge() { # I GROUP N
+	[ "$(om_cap_frames_now "$1" "$2")" -ge "$3" ]
+}
+
+# om_wait_quiet - after sending: until no client's frame log has grown for
+# 300 ms (deadline 10 s), so counts are final before they are checked.
+om_wait_quiet() {
+	local last="" now stable_since deadline
+	stable_since=$(om_now_us)
+	deadline=$((stable_since + 10000000))
+	while :; do
+		now=$(cat "$OM_OUT"/frames-c*.log 2>/dev/null | wc -c)
+		if [ "$now" != "$last" ]; then
+			last=$now
+			stable_since=$(om_now_us)
+		elif [ $(($(om_now_us) - stable_since)) -ge 300000 ]; then
+			return 0
+		fi
+		[ "$(om_now_us)" -lt "$deadline" ] || om_fail "frames still arriving 10 s after the senders stopped"
+		sleep 0.05
+	done
+}
+
+# om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
+# background: COUNT datagrams to GROUP at RATE per second, TTL 8.
+om_send_start() {
+	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
+	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 ${ifn:+-i "$ifn"}
+}
+
+# om_send_wait NAME - wait (at most 120 s) for sender NAME to finish.
+om_send_wait() {
+	om_wait 120 "sender $1 finishes" om_not_alive "${OM_BG_PID[$1]}"
+	wait "${OM_BG_PID[$1]}" || om_fail "sender $1 failed: $(cat "$OM_OUT/$1.err")"
+	unset "OM_BG_PID[$1]"
+	grep -q '^mcsend ' "$OM_OUT/$1.out" || om_fail "sender $1 gave no result"
+	om_log "$1: $(cat "$OM_OUT/$1.out")"
+}
+
+# om_send_val NAME KEY - sent or errors from the sender's result line.
+om_send_val() {
+	tr ' ' '\n' <"$OM_OUT/$1.out" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+# om_mcast_setup N plugin|noplugin [noigmpproxy] - the multicast topology
+# with N connected clients, and igmpproxy unless told otherwise.
+om_mcast_setup() {
+	local n=$1 mode=$2 i
+	om_topo_mcast "$n"
+	om_server_start "$mode"
+	for ((i = 1; i <= n; i++)); do
+		om_client_start "$i"
+	done
+	[ "${3:-}" = noigmpproxy ] || om_igmpproxy_start
+}
+
+# om_mcast_burst N RATE GROUP... - count frames on every client's tap while
+# the source sends N datagrams at RATE/s to each GROUP (in parallel), until
+# the last frame has arrived.
+om_mcast_burst() {
+	local n=$1 rate=$2 g i k=0
+	shift 2
+	for ((i = 1; i <= OM_NCLIENTS; i++)); do om_cap_start "$i"; done
+	for g in "$@"; do
+		k=$((k + 1))
+		om_send_start "send$k" src "$g" "$n" "$rate" eth0
+	done
+	for ((i = 1; i <= k; i++)); do om_send_wait "send$i"; done
+	om_wait_quiet
+	for ((i = 1; i <= OM_NCLIENTS; i++)); do om_cap_stop "$i"; done
+}
+
+# om_smcroute_start GROUP... - smcrouted in the server namespace with one
+# static route per GROUP from up0 into tap0 (forwarded whether or not
+# anyone joined).  Its control socket lives in our private directory.
+om_smcroute_start() {
+	local g
+	{
+		echo "# written by tests/lib.sh for $OM_TEST"
+		for g in "$@"; do
+			echo "mroute from up0 group $g to tap0"
+		done
+	} >"$OM_OUT/smcroute.conf"
+	om_bg smcroute srv smcrouted -n -f "$OM_OUT/smcroute.conf" -l debug \
+		-u "$OM_RUN/smcroute.sock" -P "$OM_RUN/smcroute.pid"
+	om_wait 10 "smcrouted running (smcroute.err)" om_smcroute_ready
+	om_log "smcrouted up (pid ${OM_BG_PID[smcroute]}): $*"
+}
+
+om_smcroute_ready() {
+	om_alive "${OM_BG_PID[smcroute]}" || return 99
+	om_nsx srv smcroutectl -u "$OM_RUN/smcroute.sock" show routes >/dev/null 2>&1 &&
+		om_nsx srv grep -q ' tap0 ' /proc/net/ip_mr_vif
+}
+
+# om_nft_table_present - the helper's netdev table exists in the server
+# namespace.
+om_nft_table_present() {
+	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >/dev/null 2>&1
+}
+
+# om_assert_server_left_nothing - after om_server_stop: no process in the
+# server namespace (the helper included), no control socket, no nftables
+# table of the helper.
+om_assert_server_left_nothing() {
+	local left
+	# The helper was forked inside the server namespace, so it is among
+	# `ip netns pids` even if it was orphaned.  The plugin stops and reaps
+	# it in openvpn_plugin_close_v1, before OpenVPN exits, so nothing may
+	# be left the moment the server is gone.
+	left=$(ip netns pids "$(om_ns srv)" || true)
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+		om_fail "processes left in the server namespace after OpenVPN exited: $left"
+	fi
+	om_log "ok: no process left in the server namespace"
+	[ ! -e "$OM_CTL_SOCK" ] || om_fail "control socket $OM_CTL_SOCK left behind"
+	om_log "ok: control socket removed"
+	# The namespace (and tap0) outlive OpenVPN here, so a table the helper
+	# forgot to delete would still be there.
+	if om_nft_table_present; then
+		om_nsx srv nft list table netdev "$OM_NFT_TABLE" >&2
+		om_fail "nftables table netdev $OM_NFT_TABLE left behind"
+	fi
+	om_log "ok: no nftables table $OM_NFT_TABLE left"
+}
