@@ -675,6 +675,21 @@ static void test_lookup_and_status(void **state)
 	mship_free(ms);
 }
 
+/* A requested (X) source of one member, blocked by another member. */
+static void test_lookup_x_named_elsewhere(void **state)
+{
+	struct mship *ms = new_ms(0, 0);
+
+	(void)state;
+	V3(ms, 5, mac_a, G2, CHANGE_TO_EXCLUDE, 0);
+	V3(ms, 5, mac_a, G2, ALLOW_NEW_SOURCES, 0, S3);
+	V3(ms, 6, mac_a, G2, CHANGE_TO_EXCLUDE, 0, S3);
+	V3(ms, 7, mac_a, G2, MODE_IS_INCLUDE, 0, S3);
+	DESTS(ms, S3, G2, 5u, 7u);
+	DESTS(ms, S1, G2, 5u, 6u);
+	mship_free(ms);
+}
+
 static void test_limits_and_errors(void **state)
 {
 	struct mship *ms = new_ms(2, 2);
@@ -758,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_leave_and_remove),
 		cmocka_unit_test(test_compat),
 		cmocka_unit_test(test_lookup_and_status),
+		cmocka_unit_test(test_lookup_x_named_elsewhere),
 		cmocka_unit_test(test_limits_and_errors),
 		cmocka_unit_test(test_scale),
 	};
