@@ -645,7 +645,8 @@ static int group_rebuild(struct mgroup *g)
 		for (j = 0; j < m[i]->nsrc; j++)
 			if (named(m[i], j))
 				u[k++] = m[i]->src[j].addr;
-	qsort(u, nall, sizeof(*u), cmp_u32);
+	if (nall)
+		qsort(u, nall, sizeof(*u), cmp_u32);
 	for (k = 0; k < nall; k++)
 		if (!nu || u[nu - 1] != u[k])
 			u[nu++] = u[k];
