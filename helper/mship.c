@@ -33,7 +33,7 @@ struct mgroup {
 	uint32_t nsrcv;
 	uint32_t ndst;
 	unsigned int nmembers;
-	struct mship_gstats st;
+	struct mship_group_stats st;
 	struct mrec *members;
 	struct mgroup *dnext;
 	bool dirty;
@@ -946,7 +946,7 @@ uint64_t mship_next_expiry(const struct mship *ms)
 }
 
 size_t mship_lookup(const struct mship *ms, uint32_t src, uint32_t group,
-		    const struct mship_dest **dst, struct mship_gstats **gs)
+		    const struct mship_dest **dst, struct mship_group_stats **gs)
 {
 	struct mgroup *g = group_find(ms, group);
 	uint32_t lo, hi;
@@ -971,6 +971,29 @@ size_t mship_lookup(const struct mship *ms, uint32_t src, uint32_t group,
 	}
 	*dst = g->ndef ? g->dst : NULL;
 	return g->ndef;
+}
+
+unsigned int mship_members(const struct mship *ms, uint32_t src, uint32_t group,
+			   uint32_t *ids, uint8_t (*macs)[6], unsigned int max,
+			   struct mship_group_stats **gs)
+{
+	const struct mship_dest *d;
+	size_t n = mship_lookup(ms, src, group, &d, gs), i;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		ids[i] = d[i].client;
+		memcpy(macs[i], d[i].mac, 6);
+	}
+	return (unsigned int)n;
+}
+
+unsigned int mship_member_count(const struct mship *ms, uint32_t group)
+{
+	const struct mgroup *g = group_find(ms, group);
+
+	return g ? g->nmembers : 0;
 }
 
 static int cmp_host_order(const void *a, const void *b)
@@ -1021,7 +1044,7 @@ static int cmp_group(const void *a, const void *b)
 
 int mship_group_foreach(const struct mship *ms,
 			int (*cb)(void *arg, uint32_t group, unsigned int members,
-				  const struct mship_gstats *gs),
+				  const struct mship_group_stats *gs),
 			void *arg)
 {
 	struct mgroup **all, *g;

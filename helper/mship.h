@@ -36,7 +36,7 @@ struct mship_dest {
 };
 
 /* Per-group counters for the GROUP status rows, bumped by the data path. */
-struct mship_gstats {
+struct mship_group_stats {
 	uint64_t frames_in;
 	uint64_t frames_out;
 	uint64_t bytes_out;
@@ -164,7 +164,23 @@ uint64_t mship_next_expiry(const struct mship *ms);
  * Return: number of destinations.
  */
 size_t mship_lookup(const struct mship *ms, uint32_t src, uint32_t group,
-		    const struct mship_dest **dst, struct mship_gstats **gs);
+		    const struct mship_dest **dst, struct mship_group_stats **gs);
+
+/**
+ * mship_members() - mship_lookup() into caller arrays, for a sender that
+ * wants the MACs contiguous.
+ * @ids, @macs: receive up to @max client ids and MACs.
+ * @gs: optional, as for mship_lookup().
+ * Return: number filled in; fewer than there are if @max is too small.
+ */
+unsigned int mship_members(const struct mship *ms, uint32_t src, uint32_t group,
+			   uint32_t *ids, uint8_t (*macs)[6], unsigned int max,
+			   struct mship_group_stats **gs);
+
+/**
+ * mship_member_count() - hosts in @group, whatever their source filters.
+ */
+unsigned int mship_member_count(const struct mship *ms, uint32_t group);
 
 /**
  * mship_client_groups() - the groups of @client, ascending, each once.
@@ -182,7 +198,7 @@ int mship_client_groups(const struct mship *ms, uint32_t client,
  */
 int mship_group_foreach(const struct mship *ms,
 			int (*cb)(void *arg, uint32_t group, unsigned int members,
-				  const struct mship_gstats *gs),
+				  const struct mship_group_stats *gs),
 			void *arg);
 
 /**

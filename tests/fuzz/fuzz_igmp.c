@@ -41,7 +41,7 @@ static void check_lookup(const struct mship *ms, uint32_t src, uint32_t group,
 			 uint64_t now)
 {
 	const struct mship_dest *d;
-	struct mship_gstats *gs;
+	struct mship_group_stats *gs;
 	struct mship_filter f;
 	size_t n, i;
 

@@ -607,7 +607,7 @@ static void test_compat(void **state)
 /* ---- lookups with mixed filters, status iteration ---- */
 
 static int collect(void *arg, uint32_t group, unsigned int members,
-		   const struct mship_gstats *gs)
+		   const struct mship_group_stats *gs)
 {
 	char *out = arg;
 	char line[64];
@@ -622,7 +622,7 @@ static int collect(void *arg, uint32_t group, unsigned int members,
 }
 
 static int stop_at_first(void *arg, uint32_t group, unsigned int members,
-			 const struct mship_gstats *gs)
+			 const struct mship_group_stats *gs)
 {
 	(void)arg, (void)group, (void)members, (void)gs;
 	return 42;
@@ -632,7 +632,7 @@ static void test_lookup_and_status(void **state)
 {
 	struct mship *ms = new_ms(0, 0);
 	const struct mship_dest *d;
-	struct mship_gstats *gs, *gs2;
+	struct mship_group_stats *gs, *gs2;
 	uint32_t groups[4];
 	char out[256] = "";
 
@@ -655,6 +655,28 @@ static void test_lookup_and_status(void **state)
 	gs->bytes_out += 4000;
 	assert_int_equal(mship_lookup(ms, A(S1), A("239.9.9.9"), &d, &gs), 0);
 	assert_null(gs);
+
+	/* The same answer copied out, MACs contiguous; truncated at max. */
+	{
+		uint32_t ids[4];
+		uint8_t macs[4][6];
+		struct mship_group_stats *gm;
+
+		assert_int_equal(mship_members(ms, A(S2), A(G1), ids, macs, 4,
+					       &gm), 3);
+		assert_ptr_equal(gm, gs2);
+		assert_int_equal(ids[0], 1);
+		assert_int_equal(ids[1], 3);
+		assert_int_equal(ids[2], 4);
+		assert_memory_equal(macs[2], mac_a, 6);
+		assert_int_equal(mship_members(ms, A(S2), A(G1), ids, macs, 2,
+					       NULL), 2);
+		assert_int_equal(mship_members(ms, A(S2), A("239.9.9.9"), ids,
+					       macs, 4, &gm), 0);
+		assert_null(gm);
+		assert_int_equal(mship_member_count(ms, A(G1)), 4);
+		assert_int_equal(mship_member_count(ms, A("239.9.9.9")), 0);
+	}
 
 	rec(ms, 1, mac_b, 2, "239.0.0.10", IGMP_MODE_IS_EXCLUDE, 0, NULL);
 	rec(ms, 1, mac_a, 2, "239.0.0.10", IGMP_MODE_IS_EXCLUDE, 0, NULL);
