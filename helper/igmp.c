@@ -309,9 +309,12 @@ int igmp_parse(const uint8_t *frame, size_t len, struct igmp_msg *msg,
 
 void igmp_rec_begin(const struct igmp_msg *msg, struct igmp_rec_iter *it)
 {
-	it->p = msg->recs;
-	it->end = msg->recs + msg->recs_len;
-	it->left = msg->type == IGMP_V3_REPORT ? msg->nrec : 0;
+	it->p = it->end = msg->recs;
+	it->left = 0;
+	if (msg->type == IGMP_V3_REPORT && msg->recs) {
+		it->end = msg->recs + msg->recs_len;
+		it->left = msg->nrec;
+	}
 }
 
 bool igmp_rec_next(struct igmp_rec_iter *it, struct igmp_rec *rec)

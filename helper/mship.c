@@ -777,6 +777,7 @@ void mship_free(struct mship *ms)
 
 	if (!ms)
 		return;
+	ms->notify = NULL;
 	for (i = 0; i < 1u << ms->cbits; i++)
 		while (ms->ctab[i])
 			mship_client_remove(ms, ms->ctab[i]->id);

@@ -779,7 +779,11 @@ static void test_scale(void **state)
 	assert_int_equal(mship_expire(ms, 1000 + GMI), 500 * 32);
 	assert_int_equal(mship_group_count(ms), 0);
 	check(ms);
+	/* Freeing a table with members notifies nobody. */
+	rec(ms, 1, mac_a, 2, G1, IGMP_MODE_IS_EXCLUDE, 0, NULL);
+	nevs = 0;
 	mship_free(ms);
+	assert_int_equal(nevs, 0);
 }
 
 int main(void)
