@@ -113,6 +113,45 @@ static void on_learn(const struct mcp_msg *m)
 			  strerror(errno));
 }
 
+/*
+ * Forget a client, and tell the plugin what it had: the plugin writes that
+ * line into OpenVPN's log (management interface) right away.
+ */
+static void on_disconnect(uint32_t id)
+{
+	struct client *c = reg_find(d.reg, id);
+	char line[1024];
+	char *groups = NULL;
+	size_t glen = 0;
+	FILE *g;
+
+	if (!c) {
+		log_debug("disconnect of unknown client %u", id);
+		return;
+	}
+	g = open_memstream(&groups, &glen);
+	if (g) {
+		igmpd_client_groups(c, g);
+		fclose(g);
+	}
+	for (char *p = groups; p && *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	/* Groups last: a line longer than a protocol string loses only the
+	 * tail of its group list, marked with "...". */
+	snprintf(line, sizeof(line), "event=disconnect id=%u cn=%s frames=%llu bytes=%llu groups=%s",
+		 id, c->cn, (unsigned long long)c->frames_sent, (unsigned long long)c->bytes_sent,
+		 groups && *groups ? groups : "-");
+	free(groups);
+	if (strlen(line) > MCP_MAX_STR)
+		memcpy(line + MCP_MAX_STR - 3, "...", 4);
+	igmpd_client_gone(id);
+	reg_disconnect(d.reg, id);
+	log_info("client %u disconnected: %s", id, line);
+	if (chan_send(MCP_LOG, id, (const char *[]){ line }) < 0)
+		log_debug("cannot pass the disconnect line to the plugin: %s", strerror(errno));
+}
+
 static void on_message(const struct mcp_msg *m, void *arg)
 {
 	(void)arg;
@@ -144,11 +183,7 @@ static void on_message(const struct mcp_msg *m, void *arg)
 		on_learn(m);
 		break;
 	case MCP_DISCONNECT:
-		igmpd_client_gone(m->client_id);
-		if (reg_disconnect(d.reg, m->client_id) == 0)
-			log_info("client %u disconnected", m->client_id);
-		else
-			log_debug("disconnect of unknown client %u", m->client_id);
+		on_disconnect(m->client_id);
 		break;
 	case MCP_OPTION:
 		if (!strcmp(m->field[0], "client-to-client"))
