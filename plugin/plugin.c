@@ -333,7 +333,7 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 			ip = env_get(envp, "trusted_ip6");
 		snprintf(real, sizeof(real), "%s:%s", ip ? ip : "", port ? port : "");
 		/* policy: how this client's multicast is decided (IGMP snooping),
-		 * or that it gets OpenVPN's flooding because the helper is gone. */
+		 * or none because the helper is gone. */
 		plog(p, PLOG_NOTE, "event=connect id=%u cn=%s ip=%s real=%s policy=%s", id,
 		     cn ? cn : "", pool && *pool ? pool : "-", real,
 		     p->sock >= 0 ? "igmp-snooping" : "none(helper-down)");
@@ -356,7 +356,7 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 		}
 		break;
 	}
-	/* Never refuse a client because of us: worst case it gets flooding. */
+	/* Never refuse a client because of us. */
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
 
