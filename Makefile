@@ -130,3 +130,70 @@ TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))
 tests/tools/%: tests/tools/%.c
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(if $(filter tests/tools/tapcount,$@),-lpcap)
+
+# Fuzzing and benchmarks of the pure IGMP core (parser, membership, querier).
+# `make fuzz` runs until interrupted; `make fuzz-check` for FUZZ_TIME seconds.
+# Seeds come from the captures in tests/frames; findings and crash files go
+# to tests/out/fuzz, never into the source tree.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 30
+FUZZ_BIN   := tests/fuzz/fuzz_igmp
+FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/igmp.c helper/mship.c \
+	      helper/querier.c helper/log.c
+FUZZ_OUT   := tests/out/fuzz
+FUZZ_ARGS  := -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
+	      $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
+BENCH_BIN  := tests/bench/bench_lookup
+BENCH_SRCS := tests/bench/bench_lookup.c helper/igmp.c helper/mship.c \
+	      helper/log.c
+
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*.h)
+	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $(FUZZ_SRCS)
+
+$(FUZZ_OUT)/pcap2corpus: tests/frames/pcap2corpus.c
+	@mkdir -p $(FUZZ_OUT)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB_LIBS)
+
+$(FUZZ_OUT)/seeds: $(FUZZ_OUT)/pcap2corpus $(wildcard tests/frames/*.pcap)
+	@rm -rf $@ && mkdir -p $@ $(FUZZ_OUT)/corpus
+	$(FUZZ_OUT)/pcap2corpus $@ $(wildcard tests/frames/*.pcap)
+
+# Prints why and succeeds when there is no clang able to build libFuzzer.
+FUZZ_PROBE = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\
+	{ (void)d; (void)n; return 0; }\n' | $(FUZZ_CC) -fsanitize=fuzzer \
+	-x c -o /dev/null - >/dev/null 2>&1
+
+fuzz: $(FUZZ_OUT)/seeds
+	@if ! $(FUZZ_PROBE); then \
+		echo "fuzz: skipped: '$(FUZZ_CC)' cannot build libFuzzer targets" \
+		     "(Debian: apt-get install clang libclang-rt-dev)"; \
+	else \
+		$(MAKE) --no-print-directory $(FUZZ_BIN) && \
+		$(FUZZ_BIN) $(FUZZ_ARGS); \
+	fi
+
+fuzz-check: $(FUZZ_OUT)/seeds
+	@if ! $(FUZZ_PROBE); then \
+		echo "fuzz-check: skipped: '$(FUZZ_CC)' cannot build libFuzzer" \
+		     "targets (Debian: apt-get install clang libclang-rt-dev)"; \
+		exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory $(FUZZ_BIN) || exit 1; \
+	if $(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
+			2>$(FUZZ_OUT)/fuzz-check.log; then \
+		grep -E '^(stat::(number_of_executed_units|new_units_added)|Done)' \
+			$(FUZZ_OUT)/fuzz-check.log; \
+		echo "fuzz-check: ok, no crash in $(FUZZ_TIME) s"; \
+	else \
+		tail -n 40 $(FUZZ_OUT)/fuzz-check.log; \
+		echo "fuzz-check: FAILED; the input is in $(FUZZ_OUT)/"; \
+		exit 1; \
+	fi
+
+$(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*.h)
+	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
+		$(if $(filter 1,$(WERROR)),-Werror) -o $@ $(BENCH_SRCS)
+
+bench: $(BENCH_BIN)
+	@./$(BENCH_BIN)

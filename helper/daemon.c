@@ -20,6 +20,8 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "ev.h"
+#include "fwd.h"
+#include "igmpd.h"
 #include "log.h"
 #include "registry.h"
 #include "status.h"
@@ -28,19 +30,35 @@ static struct {
 	struct cfg cfg;
 	const char *cfgpath;
 	struct registry *reg;
+	struct mship *ms;
 	char dev[MCP_MAX_STR + 1];
 	int status_timer;
 } d;
 
+static void client_groups(void *arg, const struct client *c, FILE *out)
+{
+	(void)arg;
+	igmpd_client_groups(c, out);
+}
+
+static void group_rows(void *arg, FILE *out)
+{
+	(void)arg;
+	igmpd_group_rows(out);
+}
+
 static void drop_rows(void *arg, FILE *out)
 {
 	(void)arg;
+	igmpd_drop_rows(out);
+	fwd_drop_rows(out);
 	fprintf(out, "DROPS,ipc_bad_message,%llu\n", (unsigned long long)chan_bad_messages());
 }
 
 static void status_view_fill(struct status_view *v)
 {
-	*v = (struct status_view){ .reg = d.reg, .drop_rows = drop_rows };
+	*v = (struct status_view){ .reg = d.reg, .client_groups = client_groups,
+				   .group_rows = group_rows, .drop_rows = drop_rows };
 }
 
 static int on_command(const char *cmd, FILE *out, void *arg)
@@ -76,8 +94,13 @@ static void on_learn(const struct mcp_msg *m)
 {
 	const char *op = m->field[0], *addr = m->field[1], *cn = m->field[2];
 
+	uint8_t mac[6];
+	uint16_t vid;
+
 	if (reg_learn(d.reg, m->client_id, op, addr) == 0) {
 		log_info("client %u (%s): learn-address %s %s", m->client_id, cn, op, addr);
+		if (!strcmp(op, "delete") && reg_parse_mac(addr, mac, &vid) == 0)
+			igmpd_mac_gone(m->client_id, mac);
 		return;
 	}
 	/* learn-address also reports IP routes and stale deletes; neither is
@@ -90,6 +113,45 @@ static void on_learn(const struct mcp_msg *m)
 			  strerror(errno));
 }
 
+/*
+ * Forget a client, and tell the plugin what it had: the plugin writes that
+ * line into OpenVPN's log (management interface) right away.
+ */
+static void on_disconnect(uint32_t id)
+{
+	struct client *c = reg_find(d.reg, id);
+	char line[1024];
+	char *groups = NULL;
+	size_t glen = 0;
+	FILE *g;
+
+	if (!c) {
+		log_debug("disconnect of unknown client %u", id);
+		return;
+	}
+	g = open_memstream(&groups, &glen);
+	if (g) {
+		igmpd_client_groups(c, g);
+		fclose(g);
+	}
+	for (char *p = groups; p && *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	/* Groups last: a line longer than a protocol string loses only the
+	 * tail of its group list, marked with "...". */
+	snprintf(line, sizeof(line), "event=disconnect id=%u cn=%s frames=%llu bytes=%llu groups=%s",
+		 id, c->cn, (unsigned long long)c->frames_sent, (unsigned long long)c->bytes_sent,
+		 groups && *groups ? groups : "-");
+	free(groups);
+	if (strlen(line) > MCP_MAX_STR)
+		memcpy(line + MCP_MAX_STR - 3, "...", 4);
+	igmpd_client_gone(id);
+	reg_disconnect(d.reg, id);
+	log_info("client %u disconnected: %s", id, line);
+	if (chan_send(MCP_LOG, id, (const char *[]){ line }) < 0)
+		log_debug("cannot pass the disconnect line to the plugin: %s", strerror(errno));
+}
+
 static void on_message(const struct mcp_msg *m, void *arg)
 {
 	(void)arg;
@@ -97,9 +159,15 @@ static void on_message(const struct mcp_msg *m, void *arg)
 	case MCP_UP:
 		snprintf(d.dev, sizeof(d.dev), "%s", m->field[0]);
 		log_info("device %s (%s) is up", d.dev, m->field[1]);
+		if (fwd_up(d.dev) < 0)
+			log_warnx("no per-client delivery on %s: OpenVPN floods multicast to "
+				  "every client as without the plugin", d.dev);
+		igmpd_up(d.dev);
 		break;
 	case MCP_DOWN:
 		log_info("device %s is going down", d.dev);
+		igmpd_down();
+		fwd_down();
 		d.dev[0] = '\0';
 		break;
 	case MCP_CONNECT:
@@ -115,10 +183,7 @@ static void on_message(const struct mcp_msg *m, void *arg)
 		on_learn(m);
 		break;
 	case MCP_DISCONNECT:
-		if (reg_disconnect(d.reg, m->client_id) == 0)
-			log_info("client %u disconnected", m->client_id);
-		else
-			log_debug("disconnect of unknown client %u", m->client_id);
+		on_disconnect(m->client_id);
 		break;
 	case MCP_OPTION:
 		if (!strcmp(m->field[0], "client-to-client"))
@@ -186,6 +251,14 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	d.reg = reg_new();
 	if (!d.reg)
 		startup_fail("out of memory");
+	d.ms = igmpd_init(&d.cfg, d.reg);
+	if (!d.ms)
+		startup_fail("out of memory");
+	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
+		snprintf(err, sizeof(err), "data path unavailable: %s (details in the helper's "
+			 "messages above)", strerror(errno));
+		startup_fail(err);
+	}
 	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
 		snprintf(err, sizeof(err), "control socket %s: %s", d.cfg.control_socket,
 			 strerror(errno));
@@ -201,6 +274,8 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (ev_run() < 0)
 		log_warnx("event loop failed; shutting down");
 	log_info("shutting down");
+	igmpd_exit();
+	fwd_exit();
 	ctl_close();
 	if (d.cfg.status_file[0])
 		unlink(d.cfg.status_file);

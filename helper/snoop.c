@@ -90,9 +90,9 @@ static int snoop_open(void)
 		errno = EINVAL;
 		return -1;
 	}
-	/* Clients' reports come from OpenVPN into the kernel: direction "in". */
-	if (pcap_setdirection(pc, PCAP_D_IN) < 0 ||
-	    pcap_compile(pc, &prog, "ip proto 2", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	/* Both directions: clients' reports come in, and a querier on this
+	 * server (igmpproxy) sends its queries out. */
+	if (pcap_compile(pc, &prog, "ip proto 2", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(pc, &prog) < 0) {
 		log_warnx("snoop: cannot filter on %s: %s", sn.dev, pcap_geterr(pc));
 		pcap_close(pc);

@@ -1,8 +1,8 @@
 /*
- * snoop.h - capture the IGMP messages clients send into the tap device.
+ * snoop.h - capture the IGMP messages crossing the tap device.
  *
- * libpcap with a kernel BPF filter for inbound IGMP only, so the helper
- * never sees data traffic on this path. The capture follows the device:
+ * libpcap with a kernel BPF filter for IGMP only, so the helper never sees
+ * data traffic on this path. The capture follows the device:
  * when the tap goes away or is recreated, it is reopened and the caller's
  * state (memberships) is untouched.
  */

@@ -4,8 +4,7 @@
  * At open (still root) it forks the privileged helper and waits for its
  * "ready". Afterwards it only forwards client events over a non-blocking
  * SOCK_SEQPACKET socket: OpenVPN is never kept waiting on the helper, and if
- * the helper is gone OpenVPN keeps serving (with plain flooding, as without
- * the plugin).
+ * the helper is gone OpenVPN keeps serving its clients.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +30,8 @@
 #define PLUGIN_API __attribute__((visibility("default")))
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 3000
+/* How long a disconnect waits for the helper's summary of the client. */
+#define SUMMARY_WAIT_MS 5
 
 struct plugin {
 	plugin_log_t log;
@@ -72,7 +73,10 @@ static void helper_reap(struct plugin *p, int options)
 
 static void helper_lost(struct plugin *p, const char *why)
 {
-	plog(p, PLOG_ERR, "helper is gone (%s); multicast falls back to OpenVPN's flooding", why);
+	/* Its nftables table stays: clients get no routed multicast rather
+	 * than all of it, which is what overloads slow links. */
+	plog(p, PLOG_ERR, "helper is gone (%s); routed multicast to clients stops until "
+	     "OpenVPN restarts", why);
 	close(p->sock);
 	p->sock = -1;
 	helper_reap(p, WNOHANG);
@@ -321,14 +325,19 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 		break;
 	case OPENVPN_PLUGIN_CLIENT_CONNECT_V2: {
 		const char *ip = env_get(envp, "trusted_ip"), *port = env_get(envp, "trusted_port");
+		const char *cn = env_get(envp, "common_name");
+		const char *pool = env_get(envp, "ifconfig_pool_remote_ip");
 		char real[MCP_MAX_STR + 1];
 
 		if (!ip)
 			ip = env_get(envp, "trusted_ip6");
 		snprintf(real, sizeof(real), "%s:%s", ip ? ip : "", port ? port : "");
-		helper_send(p, MCP_CONNECT, id,
-			    (const char *[]){ env_get(envp, "common_name"),
-					      env_get(envp, "ifconfig_pool_remote_ip"), real });
+		/* policy: how this client's multicast is decided (IGMP snooping),
+		 * or none because the helper is gone. */
+		plog(p, PLOG_NOTE, "event=connect id=%u cn=%s ip=%s real=%s policy=%s", id,
+		     cn ? cn : "", pool && *pool ? pool : "-", real,
+		     p->sock >= 0 ? "igmp-snooping" : "none(helper-down)");
+		helper_send(p, MCP_CONNECT, id, (const char *[]){ cn, pool, real });
 		break;
 	}
 	case OPENVPN_PLUGIN_LEARN_ADDRESS:
@@ -337,10 +346,17 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 				    (const char *[]){ argv[1], argv[2], argv[3] });
 		break;
 	case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
-		helper_send(p, MCP_DISCONNECT, id, NULL);
+		if (helper_send(p, MCP_DISCONNECT, id, NULL) == 0) {
+			/* The helper answers at once with the client's summary line;
+			 * a few ms keep it next to OpenVPN's own disconnect lines. */
+			struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+
+			if (poll(&pfd, 1, SUMMARY_WAIT_MS) > 0)
+				helper_drain(p);
+		}
 		break;
 	}
-	/* Never refuse a client because of us: worst case it gets flooding. */
+	/* Never refuse a client because of us. */
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
 

@@ -1,0 +1,182 @@
+/*
+ * fwd.c - data path glue: nflog capture -> membership lookup -> copies.
+ *
+ * Per packet: checksums are made valid once, the members of (S,G) are
+ * looked up, and all copies leave in one sendmmsg() call. Nothing is
+ * allocated on this path; the member arrays are static.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "capture.h"
+#include "caps.h"
+#include "config.h"
+#include "divert.h"
+#include "ev.h"
+#include "fwd.h"
+#include "log.h"
+#include "mship.h"
+#include "registry.h"
+#include "repl.h"
+
+#define FWD_MAX_COPIES REPL_MAX_BATCH_DEFAULT
+#define FWD_CHECK_MS 1000
+#define ETH_HLEN 14
+
+static struct {
+	const struct cfg *cfg;
+	struct registry *reg;
+	struct mship *ms;
+	int up;
+	int timer;
+	uint64_t no_members;
+	uint64_t malformed;
+	uint64_t too_many;
+	uint8_t macs[FWD_MAX_COPIES][6];
+	uint32_t ids[FWD_MAX_COPIES];
+} fw;
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void fwd_packet(uint8_t *ip, size_t len, void *arg)
+{
+	struct mship_group_stats *gs;
+	ssize_t n;
+	unsigned k, sent;
+
+	(void)arg;
+	n = repl_fix_checksums(ip, len);
+	if (n < 0) {
+		fw.malformed++;
+		return;
+	}
+	k = mship_members(fw.ms, get_be32(ip + 12), get_be32(ip + 16), fw.ids, fw.macs,
+			  FWD_MAX_COPIES, &gs);
+	if (!k) {
+		fw.no_members++;
+		return;
+	}
+	if (k == FWD_MAX_COPIES && mship_member_count(fw.ms, get_be32(ip + 16)) > k)
+		fw.too_many++;
+	sent = repl_send(ip, (size_t)n, (const uint8_t (*)[6])fw.macs, k);
+	gs->frames_in++;
+	gs->frames_out += sent;
+	gs->bytes_out += (uint64_t)sent * ((size_t)n + ETH_HLEN);
+	for (unsigned i = 0; i < sent; i++) {
+		struct client *c = reg_find(fw.reg, fw.ids[i]);
+
+		if (c) {
+			c->frames_sent++;
+			c->bytes_sent += (size_t)n + ETH_HLEN;
+		}
+	}
+}
+
+static void fwd_read(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	capture_dispatch(fwd_packet, NULL);
+}
+
+/* A device-bound chain and socket die with their tap: follow recreation. */
+static void fwd_check(void *arg)
+{
+	(void)arg;
+	if (!fw.up)
+		return;
+	switch (repl_check()) {
+	case 1:
+		log_info("fwd: tap was recreated; reinstalling the diversion");
+		divert_reinstall();
+		break;
+	case 0:
+		if (divert_present() == 0) {
+			log_warnx("fwd: diversion table vanished; reinstalling it");
+			divert_reinstall();
+		}
+		break;
+	default:
+		break; /* device gone for now; OpenVPN will bring it back */
+	}
+}
+
+int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
+{
+	fw.cfg = cfg;
+	fw.reg = reg;
+	fw.ms = ms;
+	if (caps_check_privs() < 0 || caps_check_netfilter() < 0 ||
+	    divert_check_free(cfg->nft_table) < 0)
+		return -1;
+	if (capture_open(cfg->nflog_group, 0) < 0)
+		return -1;
+	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
+		log_warn("fwd: cannot watch the nflog capture");
+		capture_close();
+		return -1;
+	}
+	return 0;
+}
+
+int fwd_up(const char *dev)
+{
+	if (fw.up)
+		fwd_down();
+	if (caps_check_tap(dev) < 0)
+		return -1;
+	/* The socket first: a diversion without a way to write copies would
+	 * silence multicast for every client. */
+	if (repl_open(dev, FWD_MAX_COPIES) < 0)
+		return -1;
+	if (divert_install(dev, fw.cfg->nft_table, fw.cfg->nflog_group, DIVERT_AUTO) < 0) {
+		repl_close();
+		return -1;
+	}
+	fw.up = 1;
+	fw.timer = ev_timer(FWD_CHECK_MS, FWD_CHECK_MS, fwd_check, NULL);
+	return 0;
+}
+
+void fwd_down(void)
+{
+	if (!fw.up)
+		return;
+	/* Diversion first: multicast falls back to flooding, never to silence. */
+	divert_remove();
+	repl_close();
+	ev_timer_cancel(fw.timer);
+	fw.timer = 0;
+	fw.up = 0;
+}
+
+void fwd_exit(void)
+{
+	fwd_down();
+	divert_exit();
+	if (capture_fd() >= 0)
+		ev_del(capture_fd());
+	capture_close();
+}
+
+void fwd_drop_rows(FILE *out)
+{
+	const struct capture_stats *cs = capture_stats();
+	const struct repl_stats *rs = repl_stats();
+
+	fprintf(out, "DROPS,data_no_members,%llu\n", (unsigned long long)fw.no_members);
+	fprintf(out, "DROPS,data_malformed,%llu\n",
+		(unsigned long long)(fw.malformed + cs->malformed + cs->truncated));
+	fprintf(out, "DROPS,data_not_ipv4,%llu\n", (unsigned long long)cs->not_ipv4);
+	fprintf(out, "DROPS,data_too_many_members,%llu\n", (unsigned long long)fw.too_many);
+	fprintf(out, "DROPS,nflog_overrun,%llu\n", (unsigned long long)cs->kernel_drops);
+	fprintf(out, "DROPS,tap_send_nobufs,%llu\n", (unsigned long long)rs->drop_nobufs);
+	fprintf(out, "DROPS,tap_send_error,%llu\n",
+		(unsigned long long)(rs->drop_error + rs->drop_closed));
+}

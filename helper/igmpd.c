@@ -1,0 +1,265 @@
+/*
+ * igmpd.c - snooped IGMP into the membership engine; the querier's clock.
+ *
+ * Both directions of the tap are captured: clients' reports come in, and
+ * queries from a querier on this server (igmpproxy) go out. Our own
+ * queries are recognised by their IP id and ignored.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ev.h"
+#include "igmp.h"
+#include "igmpd.h"
+#include "log.h"
+#include "mship.h"
+#include "querier.h"
+#include "registry.h"
+#include "repl.h"
+#include "snoop.h"
+
+#define IGMPD_TICK_MS 100
+#define IGMPD_QUERY_ID 0x6d63 /* "mc": marks our own queries */
+#define IGMPD_MAX_GROUPS 1024
+
+static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+static struct {
+	const struct cfg *cfg;
+	struct registry *reg;
+	struct mship *ms;
+	struct querier q;
+	struct igmp_stats st;
+	char dev[IF_NAMESIZE];
+	uint8_t tap_mac[6];
+	uint32_t tap_ip;
+	int up;
+	int timer;
+} ig;
+
+static void igmpd_notify(void *arg, const struct mship_event *ev)
+{
+	static const char *const why[] = { "report", "timeout", "disconnect" };
+	struct client *c = reg_find(ig.reg, ev->client);
+	char grp[INET_ADDRSTRLEN];
+
+	(void)arg;
+	inet_ntop(AF_INET, &ev->group, grp, sizeof(grp));
+	if (ev->type == MSHIP_FILTER) {
+		log_debug("client %u (%s): %s filter now %s with %u sources", ev->client,
+			  c ? c->cn : "?", grp, ev->mode == MSHIP_INCLUDE ? "include" : "exclude",
+			  ev->nsrc);
+		return;
+	}
+	log_info("client %u (%s) %s %s (%s); %u member%s", ev->client, c ? c->cn : "?",
+		 ev->type == MSHIP_JOIN ? "joined" : "left", grp,
+		 why[ev->why <= MSHIP_WHY_REMOVE ? ev->why : 0], ev->members,
+		 ev->members == 1 ? "" : "s");
+}
+
+/* The tap's address and MAC, as our queries' source. */
+static void igmpd_read_addr(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ig.dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(ig.tap_mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFADDR, &ifr) == 0) {
+		uint32_t ip = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
+
+		if (ip != ig.tap_ip) {
+			ig.tap_ip = ip;
+			querier_set_addr(&ig.q, ip);
+		}
+	}
+	close(fd);
+}
+
+static void igmpd_send_query(void)
+{
+	uint8_t frame[IGMP_QUERY_MAXLEN];
+	struct igmp_query_params qp = {
+		.version = ig.cfg->igmp.version,
+		.src_ip = ig.tap_ip,
+		.ip_id = IGMPD_QUERY_ID,
+		.max_resp_ds = (uint32_t)ig.cfg->igmp.query_response_interval * 10,
+		.qrv = (uint8_t)(ig.cfg->igmp.robustness <= 7 ? ig.cfg->igmp.robustness : 0),
+		.qqi = (uint32_t)ig.cfg->igmp.query_interval,
+	};
+	int n;
+
+	igmpd_read_addr();
+	if (!ig.tap_ip) {
+		log_debug("igmp: %s has no IPv4 address yet; query postponed", ig.dev);
+		return;
+	}
+	memcpy(qp.src_mac, ig.tap_mac, 6);
+	n = igmp_build_query(frame, sizeof(frame), &qp);
+	if (n <= IGMP_ETH_HLEN) {
+		log_warn("igmp: cannot build a query");
+		return;
+	}
+	/* repl writes the Ethernet header itself: hand it the IP packet. */
+	if (repl_send(frame + IGMP_ETH_HLEN, (size_t)n - IGMP_ETH_HLEN,
+		      &all_hosts_mac, 1) != 1)
+		log_debug("igmp: general query not sent");
+	else
+		log_debug("igmp: sent a v%d general query on %s", qp.version, ig.dev);
+}
+
+static void igmpd_tick(void *arg)
+{
+	uint64_t now = ev_now_ms();
+
+	(void)arg;
+	if (mship_next_expiry(ig.ms) <= now)
+		mship_expire(ig.ms, now);
+	if (ig.up && querier_next(&ig.q) <= now && querier_poll(&ig.q, now))
+		igmpd_send_query();
+}
+
+static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
+{
+	struct igmp_msg msg;
+	struct client *c;
+	enum igmp_drop why;
+	uint64_t now = ev_now_ms();
+
+	(void)arg;
+	if (igmp_parse(frame, len, &msg, &why, &ig.st) < 0) {
+		log_debug("igmp: %zu-byte frame dropped: %s", len, igmp_drop_name(why));
+		return;
+	}
+	if (msg.type == IGMP_QUERY) {
+		if (msg.src_ip == ig.tap_ip && msg.ip_id == IGMPD_QUERY_ID &&
+		    !memcmp(msg.src_mac, ig.tap_mac, 6))
+			return;
+		if (querier_heard(&ig.q, msg.src_ip, now)) {
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &msg.src_ip, ip, sizeof(ip));
+			log_info("igmp: querier %s heard on %s; we stop querying", ip, ig.dev);
+		}
+		return;
+	}
+	/* Reports the server itself sends out of the tap concern no client. */
+	if (!memcmp(msg.src_mac, ig.tap_mac, 6))
+		return;
+	c = reg_find_mac(ig.reg, msg.src_mac);
+	if (!c) {
+		char mac[18];
+
+		ig.st.drops[IGMP_DROP_UNKNOWN_MAC]++;
+		log_debug("igmp: report from %s, which no connected client owns, ignored",
+			  reg_format_mac(msg.src_mac, mac));
+		return;
+	}
+	if (mship_apply(ig.ms, c->id, msg.src_mac, &msg, now) < 0)
+		log_warn("igmp: client %u (%s): membership update incomplete", c->id, c->cn);
+}
+
+struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
+{
+	struct mship_params mp = {
+		.robustness = (unsigned)cfg->igmp.robustness,
+		.query_interval_ms = (uint32_t)cfg->igmp.query_interval * 1000,
+		.query_response_interval_ms = (uint32_t)cfg->igmp.query_response_interval * 1000,
+		.notify = igmpd_notify,
+		.stats = &ig.st,
+	};
+	struct querier_params qp = {
+		.mode = cfg->igmp.querier,
+		.robustness = mp.robustness,
+		.query_interval_ms = mp.query_interval_ms,
+		.query_response_interval_ms = mp.query_response_interval_ms,
+	};
+
+	ig.cfg = cfg;
+	ig.reg = reg;
+	ig.ms = mship_new(&mp);
+	if (!ig.ms)
+		return NULL;
+	querier_init(&ig.q, &qp, 0, ev_now_ms());
+	ig.timer = ev_timer(IGMPD_TICK_MS, IGMPD_TICK_MS, igmpd_tick, NULL);
+	if (ig.timer < 0) {
+		mship_free(ig.ms);
+		ig.ms = NULL;
+	}
+	return ig.ms;
+}
+
+int igmpd_up(const char *dev)
+{
+	snprintf(ig.dev, sizeof(ig.dev), "%s", dev);
+	igmpd_read_addr();
+	ig.up = 1;
+	return snoop_start(dev, igmpd_frame, NULL);
+}
+
+void igmpd_down(void)
+{
+	ig.up = 0;
+	snoop_stop();
+}
+
+void igmpd_client_gone(uint32_t id)
+{
+	mship_client_remove(ig.ms, id);
+}
+
+void igmpd_mac_gone(uint32_t id, const uint8_t mac[6])
+{
+	mship_mac_remove(ig.ms, id, mac);
+}
+
+void igmpd_client_groups(const struct client *c, FILE *out)
+{
+	uint32_t groups[IGMPD_MAX_GROUPS];
+	char ip[INET_ADDRSTRLEN];
+	int n = mship_client_groups(ig.ms, c->id, groups, IGMPD_MAX_GROUPS);
+
+	for (int i = 0; i < n && i < IGMPD_MAX_GROUPS; i++)
+		fprintf(out, "%s%s", i ? " " : "", inet_ntop(AF_INET, &groups[i], ip, sizeof(ip)));
+}
+
+static int group_row(void *arg, uint32_t group, unsigned int members,
+		     const struct mship_group_stats *gs)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	fprintf(arg, "GROUP,%s,%u,%llu,%llu,%llu\n", inet_ntop(AF_INET, &group, ip, sizeof(ip)),
+		members, (unsigned long long)gs->frames_in, (unsigned long long)gs->frames_out,
+		(unsigned long long)gs->bytes_out);
+	return 0;
+}
+
+void igmpd_group_rows(FILE *out)
+{
+	mship_group_foreach(ig.ms, group_row, out);
+}
+
+void igmpd_drop_rows(FILE *out)
+{
+	for (int i = 0; i < IGMP_DROP_MAX; i++)
+		fprintf(out, "DROPS,%s,%llu\n", igmp_drop_name((enum igmp_drop)i),
+			(unsigned long long)ig.st.drops[i]);
+}
+
+void igmpd_exit(void)
+{
+	igmpd_down();
+	ev_timer_cancel(ig.timer);
+	mship_free(ig.ms);
+	ig.ms = NULL;
+}

@@ -1,0 +1,45 @@
+/*
+ * igmpd.h - IGMP side of the daemon: snooped frames into the membership
+ * engine, timers, and our own queries when we are the querier.
+ */
+#ifndef IGMPD_H
+#define IGMPD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg;
+struct registry;
+struct client;
+
+/**
+ * igmpd_init() - create the membership engine. Return it, or NULL with
+ * errno ENOMEM.
+ */
+struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg);
+
+/** igmpd_up() - start snooping (and querying, if so configured) on @dev. */
+int igmpd_up(const char *dev);
+
+/** igmpd_down() - stop snooping; memberships are kept for a returning tap. */
+void igmpd_down(void);
+
+/** igmpd_client_gone() - drop every membership of client @id at once. */
+void igmpd_client_gone(uint32_t id);
+
+/** igmpd_mac_gone() - drop the memberships reported from one MAC of @id. */
+void igmpd_mac_gone(uint32_t id, const uint8_t mac[6]);
+
+/** igmpd_client_groups() - write @c's groups, space separated. */
+void igmpd_client_groups(const struct client *c, FILE *out);
+
+/** igmpd_group_rows() - one "GROUP,..." status row per group. */
+void igmpd_group_rows(FILE *out);
+
+/** igmpd_drop_rows() - one "DROPS,igmp_...,n" row per reason. */
+void igmpd_drop_rows(FILE *out);
+
+/** igmpd_exit() - stop and free everything. */
+void igmpd_exit(void);
+
+#endif

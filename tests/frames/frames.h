@@ -1,0 +1,82 @@
+/*
+ * frames.h - load the captured frames of tests/frames/<name>.pcap in tests.
+ *
+ * The directory is $FRAMES_DIR if set, else ../frames next to the running
+ * binary (tests/unit/, tests/fuzz/, tests/bench/), else tests/frames.
+ */
+#ifndef TEST_FRAMES_H
+#define TEST_FRAMES_H
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+
+#define FRAME_MAX 2048
+#define FRAMES_MAX 64
+
+struct frame {
+	size_t len;
+	uint8_t data[FRAME_MAX];
+};
+
+struct frames {
+	size_t n;
+	struct frame f[FRAMES_MAX];
+};
+
+static inline const char *frames_dir(void)
+{
+	static char dir[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("FRAMES_DIR"))
+		return getenv("FRAMES_DIR");
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(dir, sizeof(dir), "%s/../frames", dirname(exe));
+		if (access(dir, R_OK) == 0)
+			return dir;
+	}
+	snprintf(dir, sizeof(dir), "tests/frames");
+	return dir;
+}
+
+/*
+ * frames_load() - read every frame of <name>.pcap into @fs.
+ * Return: number of frames, or -1 (message on stderr).
+ */
+static inline int frames_load(const char *name, struct frames *fs)
+{
+	char path[PATH_MAX + 64], err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *p;
+
+	snprintf(path, sizeof(path), "%s/%s.pcap", frames_dir(), name);
+	p = pcap_open_offline(path, err);
+	if (!p) {
+		fprintf(stderr, "frames_load: %s\n", err);
+		return -1;
+	}
+	fs->n = 0;
+	while (fs->n < FRAMES_MAX && pcap_next_ex(p, &h, &data) == 1) {
+		if (h->caplen > FRAME_MAX)
+			continue;
+		fs->f[fs->n].len = h->caplen;
+		memcpy(fs->f[fs->n].data, data, h->caplen);
+		fs->n++;
+	}
+	pcap_close(p);
+	return (int)fs->n;
+}
+
+#endif
