@@ -807,10 +807,12 @@ om_wait_quiet() {
 }
 
 # om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
-# background: COUNT datagrams to GROUP at RATE per second, TTL 8.
+# background: COUNT datagrams to GROUP at RATE per second, TTL 8, with
+# OM_SEND_SIZE bytes of UDP payload (default 200).
 om_send_start() {
 	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
-	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 ${ifn:+-i "$ifn"}
+	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 \
+		-s "${OM_SEND_SIZE:-200}" ${ifn:+-i "$ifn"}
 }
 
 # om_send_wait NAME - wait (at most 120 s) for sender NAME to finish.
