@@ -201,6 +201,33 @@ static struct mrec *rec_find(const struct mhost *h, uint32_t group)
 	return NULL;
 }
 
+static void client_free(struct mship *ms, struct mclient *c)
+{
+	struct mclient **cp = &ms->ctab[hash32(c->id, ms->cbits)];
+
+	while (*cp != c)
+		cp = &(*cp)->hnext;
+	*cp = c->hnext;
+	ms->nclients--;
+	free(c);
+}
+
+/* Free @h if it has no records left, and its client if it has no hosts. */
+static void host_gc(struct mship *ms, struct mhost *h)
+{
+	struct mclient *c = h->cl;
+	struct mhost **hp;
+
+	if (h->recs)
+		return;
+	for (hp = &c->hosts; *hp != h; hp = &(*hp)->next)
+		;
+	*hp = h->next;
+	free(h);
+	if (!c->hosts)
+		client_free(ms, c);
+}
+
 /* Create what is missing on the way to a new record; NULL on ENOMEM. */
 static struct mrec *rec_new(struct mship *ms, uint32_t client,
 			    const uint8_t *mac, uint32_t group)
@@ -259,17 +286,14 @@ static struct mrec *rec_new(struct mship *ms, uint32_t client,
 	mark_dirty(ms, g);
 	return r;
 fail:
-	/* A client or host without records is collected by host_gc(). */
+	/* Undo what was made for nothing; finish() frees an empty group. */
 	free(r);
-	if (c && !c->hosts) {
-		struct mclient **pp = &ms->ctab[hash32(client, ms->cbits)];
-
-		while (*pp != c)
-			pp = &(*pp)->hnext;
-		*pp = c->hnext;
-		ms->nclients--;
-		free(c);
-	}
+	if (g && !g->members)
+		mark_dirty(ms, g);
+	if (h && !h->recs)
+		host_gc(ms, h);
+	else if (c && !c->hosts)
+		client_free(ms, c);
 	return NULL;
 }
 
@@ -287,27 +311,6 @@ static void rec_free(struct mship *ms, struct mrec *r)
 	mark_dirty(ms, r->grp);
 	free(r->src);
 	free(r);
-}
-
-static void host_gc(struct mship *ms, struct mhost *h)
-{
-	struct mclient *c = h->cl, **cp;
-	struct mhost **hp;
-
-	if (h->recs)
-		return;
-	for (hp = &c->hosts; *hp != h; hp = &(*hp)->next)
-		;
-	*hp = h->next;
-	free(h);
-	if (c->hosts)
-		return;
-	for (cp = &ms->ctab[hash32(c->id, ms->cbits)]; *cp != c;
-	     cp = &(*cp)->hnext)
-		;
-	*cp = c->hnext;
-	ms->nclients--;
-	free(c);
 }
 
 static void emit(struct mship *ms, const struct mrec *r,
