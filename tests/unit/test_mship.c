@@ -840,6 +840,7 @@ static void test_scale(void **state)
 static void test_out_of_memory(void **state)
 {
 	const struct mship_dest *d;
+	struct mship_filter f;
 	struct mship *ms;
 	int k, ret, any_err;
 	size_t n, i;
@@ -860,17 +861,27 @@ static void test_out_of_memory(void **state)
 				   (uint32_t[]){ A(S1), A(S2), A(S3), A(S4),
 						 A(S5) }, 5, 10);
 		any_err |= ret < 0;
+		check(ms);
 		ret = mship_record(ms, 2, mac_b, 3, A(G2),
 				   IGMP_CHANGE_TO_EXCLUDE,
 				   (uint32_t[]){ A(S1), A(S2) }, 2, 20);
 		any_err |= ret < 0;
+		check(ms);
 		ret = mship_client_remove(ms, 1);
 		any_err |= ret < 0;
+		check(ms);
 		ret = mship_expire(ms, 30 + GMI);
 		any_err |= ret < 0;
 		fail_in = -1;
 		assert_int_equal(any_err, failed);
 		check(ms);
+		/* The next call rebuilds what could not be rebuilt. */
+		assert_int_equal(mship_expire(ms, 0), 0);
+		if (!mship_get(ms, 3, mac_a, A(G1), 0, &f)) {
+			n = mship_lookup(ms, A(S1), A(G1), &d, NULL);
+			assert_true(n > 0);
+			assert_int_equal(d[n - 1].client, 3);
+		}
 		for (i = 0; i < 2; i++) {
 			n = mship_lookup(ms, A(i ? S1 : S9), A(G1), &d, NULL);
 			while (n--)
