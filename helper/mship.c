@@ -201,6 +201,33 @@ static struct mrec *rec_find(const struct mhost *h, uint32_t group)
 	return NULL;
 }
 
+static void client_free(struct mship *ms, struct mclient *c)
+{
+	struct mclient **cp = &ms->ctab[hash32(c->id, ms->cbits)];
+
+	while (*cp != c)
+		cp = &(*cp)->hnext;
+	*cp = c->hnext;
+	ms->nclients--;
+	free(c);
+}
+
+/* Free @h if it has no records left, and its client if it has no hosts. */
+static void host_gc(struct mship *ms, struct mhost *h)
+{
+	struct mclient *c = h->cl;
+	struct mhost **hp;
+
+	if (h->recs)
+		return;
+	for (hp = &c->hosts; *hp != h; hp = &(*hp)->next)
+		;
+	*hp = h->next;
+	free(h);
+	if (!c->hosts)
+		client_free(ms, c);
+}
+
 /* Create what is missing on the way to a new record; NULL on ENOMEM. */
 static struct mrec *rec_new(struct mship *ms, uint32_t client,
 			    const uint8_t *mac, uint32_t group)
@@ -259,17 +286,14 @@ static struct mrec *rec_new(struct mship *ms, uint32_t client,
 	mark_dirty(ms, g);
 	return r;
 fail:
-	/* A client or host without records is collected by host_gc(). */
+	/* Undo what was made for nothing; finish() frees an empty group. */
 	free(r);
-	if (c && !c->hosts) {
-		struct mclient **pp = &ms->ctab[hash32(client, ms->cbits)];
-
-		while (*pp != c)
-			pp = &(*pp)->hnext;
-		*pp = c->hnext;
-		ms->nclients--;
-		free(c);
-	}
+	if (g && !g->members)
+		mark_dirty(ms, g);
+	if (h && !h->recs)
+		host_gc(ms, h);
+	else if (c && !c->hosts)
+		client_free(ms, c);
 	return NULL;
 }
 
@@ -287,27 +311,6 @@ static void rec_free(struct mship *ms, struct mrec *r)
 	mark_dirty(ms, r->grp);
 	free(r->src);
 	free(r);
-}
-
-static void host_gc(struct mship *ms, struct mhost *h)
-{
-	struct mclient *c = h->cl, **cp;
-	struct mhost **hp;
-
-	if (h->recs)
-		return;
-	for (hp = &c->hosts; *hp != h; hp = &(*hp)->next)
-		;
-	*hp = h->next;
-	free(h);
-	if (c->hosts)
-		return;
-	for (cp = &ms->ctab[hash32(c->id, ms->cbits)]; *cp != c;
-	     cp = &(*cp)->hnext)
-		;
-	*cp = c->hnext;
-	ms->nclients--;
-	free(c);
 }
 
 static void emit(struct mship *ms, const struct mrec *r,
@@ -708,15 +711,20 @@ static void begin(struct mship *ms)
 /* Rebuild or free the groups touched by this call, and report. */
 static int finish(struct mship *ms)
 {
-	struct mgroup *g, *next, **pp;
+	struct mgroup *g, *next, *retry = NULL, **pp;
 
 	for (g = ms->dirty; g; g = next) {
 		next = g->dnext;
-		g->dirty = false;
-		g->dnext = NULL;
 		if (g->nmembers) {
-			if (group_rebuild(g) < 0)
+			if (group_rebuild(g) < 0) {
+				/* No copies until a later call manages it. */
 				ms->err = ENOMEM;
+				g->dnext = retry;
+				retry = g;
+				continue;
+			}
+			g->dirty = false;
+			g->dnext = NULL;
 			continue;
 		}
 		for (pp = &ms->gtab[hash32(g->addr, ms->gbits)]; *pp != g;
@@ -728,7 +736,7 @@ static int finish(struct mship *ms)
 		free(g->srcv);
 		free(g);
 	}
-	ms->dirty = NULL;
+	ms->dirty = retry;
 	if (ms->err) {
 		errno = ms->err;
 		return -1;
@@ -916,7 +924,7 @@ int mship_expire(struct mship *ms, uint64_t now)
 
 	begin(ms);
 	if (now < ms->next_exp)
-		return 0;
+		return finish(ms);	/* only retries a failed rebuild */
 	for (i = 0; i < 1u << ms->gbits; i++)
 		for (g = ms->gtab[i]; g; g = g->hnext)
 			for (r = g->members; r; r = rn) {
@@ -1146,7 +1154,8 @@ static int check_rec(const struct mship *ms, const struct mrec *r,
 		      "stopped timer in INCLUDE mode");
 		CHECK(!r->src[j].timer || r->src[j].timer >= ms->next_exp,
 		      "source timer before next expiry");
-		CHECK(!named(r, j) || r->grp->nsrcv, "named source without view");
+		CHECK(!named(r, j) || r->grp->nsrcv || r->grp->dirty,
+		      "named source without view");
 	}
 	CHECK(rec_find(r->host, r->grp->addr) == r, "record not in its host");
 	CHECK(client_find(ms, r->host->cl->id) == r->host->cl,
@@ -1162,12 +1171,15 @@ static int check_group(const struct mship *ms, const struct mgroup *g,
 
 	CHECK(group_find(ms, g->addr) == g, "group not findable");
 	CHECK(valid_group(g->addr), "group address not trackable");
-	CHECK(!g->dirty && g->nmembers, "dirty or empty group");
+	CHECK(g->nmembers, "empty group");
+	/* A group whose rebuild failed waits, dirty, with an empty view. */
+	CHECK(!g->dirty || (!g->ndst && !g->ndef && !g->nsrcv && !g->dst),
+	      "dirty group with a view");
 	for (r = g->members; r; r = r->gnext, n++) {
 		CHECK(r->grp == g && *r->gpprev == r, "group list links");
 		if (check_rec(ms, r, why) < 0)
 			return -1;
-		for (j = 0; j < r->nsrc; j++) {
+		for (j = 0; j < r->nsrc && !g->dirty; j++) {
 			if (!named(r, j))
 				continue;
 			for (i = 0; i < g->nsrcv; i++)
@@ -1177,6 +1189,8 @@ static int check_group(const struct mship *ms, const struct mgroup *g,
 		}
 	}
 	CHECK(n == g->nmembers, "member count");
+	if (g->dirty)
+		return 0;
 	CHECK(g->ndef <= g->ndst, "default list size");
 	CHECK(list_ok(g, g->dst, g->ndef, true, 0), "default list wrong");
 	for (i = 0; i < g->nsrcv; i++) {
@@ -1199,7 +1213,9 @@ int mship_check(const struct mship *ms, const char **why)
 	const struct mrec *r;
 	unsigned int i, ng = 0, nc = 0, nrec;
 
-	CHECK(!ms->dirty, "dirty list not empty");
+	for (g = ms->dirty, ng = 0; g; g = g->dnext, ng++)
+		CHECK(g->dirty && ng < ms->ngroups, "dirty list");
+	ng = 0;
 	for (i = 0; i < 1u << ms->gbits; i++)
 		for (g = ms->gtab[i]; g; g = g->hnext, ng++)
 			if (check_group(ms, g, why) < 0)
