@@ -40,6 +40,14 @@ done
 passed=0
 failed=0
 failed_names=""
+SUMMARY="$OUT/summary.txt"
+: >"$SUMMARY"
+
+# result LINE - print a PASS/FAIL/SKIP line and keep it for the summary.
+result() {
+	echo "$1"
+	echo "$1" >>"$SUMMARY"
+}
 
 # selected NAME - true when NAME should run given the command line.
 selected() {
@@ -67,7 +75,7 @@ run_one() {
 	rc=$?
 	secs=$(($(date +%s) - start))
 	if [ "$rc" -eq 0 ]; then
-		echo "PASS $kind/$name (${secs}s)"
+		result "PASS $kind/$name (${secs}s)"
 		passed=$((passed + 1))
 	else
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -75,7 +83,7 @@ run_one() {
 		else
 			why="exit $rc"
 		fi
-		echo "FAIL $kind/$name ($why, ${secs}s) - log: ${log#"$ROOT"/}"
+		result "FAIL $kind/$name ($why, ${secs}s) - log: ${log#"$ROOT"/}"
 		echo "---- last $TAIL_LINES lines of ${log#"$ROOT"/} ----"
 		tail -n "$TAIL_LINES" "$log" | sed 's/^/    /'
 		echo "----"
@@ -104,7 +112,7 @@ done
 if [ -n "$tools" ]; then
 	# shellcheck disable=SC2086
 	if ! make --no-print-directory $tools >"$OUT/build-tools.log" 2>&1; then
-		echo "FAIL build/tools - log: tests/out/build-tools.log"
+		result "FAIL build/tools - log: tests/out/build-tools.log"
 		tail -n "$TAIL_LINES" "$OUT/build-tools.log" | sed 's/^/    /'
 		failed=$((failed + 1))
 		failed_names="$failed_names build/tools"
@@ -115,7 +123,7 @@ for t in tests/e2e/test_*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	if [ -z "$only" ] && pending "$name"; then
-		echo "SKIP e2e/$name (listed in tests/e2e/PENDING)"
+		result "SKIP e2e/$name (listed in tests/e2e/PENDING)"
 		continue
 	fi
 	selected "$name" || continue
@@ -130,7 +138,7 @@ if [ "$e2e_only" -eq 0 ] && [ -z "$only" ]; then
 			run_one fuzz fuzz-check "$FUZZ_TIMEOUT" \
 				make --no-print-directory fuzz-check
 		else
-			echo "SKIP fuzz/fuzz-check (clang not installed)"
+			result "SKIP fuzz/fuzz-check (clang not installed)"
 		fi
 	fi
 fi
@@ -138,5 +146,5 @@ fi
 if [ "$failed" -gt 0 ]; then
 	echo "failed:$failed_names"
 fi
-echo "$passed passed, $failed failed"
+result "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

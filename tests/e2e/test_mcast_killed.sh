@@ -41,9 +41,10 @@ om_assert_le $(((t_gone - t_disc) / 1000)) 1000 "ms from OpenVPN's CLIENT_DISCON
 
 # From now on: one copy per frame of G1.  Compare the group's counters over
 # a window of at least 200 frames while the source still sends.
+# One status snapshot per reading: the counters move between two calls.
 group_in() { om_status_group "$G1" | cut -d, -f4; }
-group_out() { om_status_group "$G1" | cut -d, -f5; }
-in1=$(group_in) out1=$(group_out)
+row=$(om_status_group "$G1")
+in1=$(cut -d, -f4 <<<"$row") out1=$(cut -d, -f5 <<<"$row")
 in_grown() { [ "$(group_in)" -ge $((in1 + 200)) ]; }
 om_wait 10 "200 more frames of $G1 reach the helper" in_grown
 om_status_save window-end

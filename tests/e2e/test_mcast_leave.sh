@@ -25,6 +25,7 @@ om_send_wait send1
 om_wait_quiet
 for i in 1 2 3; do om_cap_stop "$i"; done
 om_status_save after
+om_assert_eq "$(om_status_group "$G1" | cut -d, -f3)" 1 "status: members of $G1 after alice left"
 om_recv_stop 1 "$G1"
 om_recv_stop 2 "$G1"
 
@@ -38,4 +39,3 @@ om_assert_eq "$late" 0 "alice's tap: frames of $G1 later than 50 ms after her le
 om_assert_ge "$(om_cap_count 1 "$G1")" 700 "alice's tap: frames of $G1 before her leave"
 om_assert_ge "$(om_recv_val 2 "$G1" unique)" "$(om_pct_min "$N" 99)" "bob's app: datagrams of $G1"
 om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames"
-om_assert_eq "$(om_status_group "$G1" | cut -d, -f3)" 1 "status: members of $G1 after alice left"

@@ -13,6 +13,7 @@ om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
 
 om_mcast_burst "$N" "$RATE" "$G1"
 om_status_save after
+om_assert_eq "$(om_status_group "$G1" | cut -d, -f3)" 2 "status: members of $G1"
 om_recv_stop 1 "$G1"
 om_recv_stop 2 "$G1"
 
@@ -24,4 +25,3 @@ om_assert_ge "$(om_recv_val 2 "$G1" unique)" "$min" "bob's app: datagrams of $G1
 om_assert_eq "$(om_recv_val 1 "$G1" dup)" 0 "alice's app: duplicate datagrams"
 om_assert_eq "$(om_recv_val 2 "$G1" dup)" 0 "bob's app: duplicate datagrams"
 om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (joined nothing)"
-om_assert_eq "$(om_status_group "$G1" | cut -d, -f3)" 2 "status: members of $G1"
