@@ -139,12 +139,14 @@ FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
 FUZZ_BIN   := tests/fuzz/fuzz_igmp
 FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/igmp.c helper/mship.c \
+	      helper/mship_index.c helper/mship_view.c \
 	      helper/querier.c helper/log.c
 FUZZ_OUT   := tests/out/fuzz
 FUZZ_ARGS  := -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
 	      $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
 BENCH_BIN  := tests/bench/bench_lookup
 BENCH_SRCS := tests/bench/bench_lookup.c helper/igmp.c helper/mship.c \
+	      helper/mship_index.c helper/mship_view.c \
 	      helper/log.c
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*.h)
