@@ -50,7 +50,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 endif
 
-.PHONY: all check unit e2e deps fuzz fuzz-check bench install clean
+.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-e2e install clean dev demo
 
 all: $(PLUGIN) $(HELPER)
 
@@ -199,3 +199,7 @@ $(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*.h)
 
 bench: $(BENCH_BIN)
 	@./$(BENCH_BIN)
+
+# Whole data path in the e2e setup (root; network namespaces).
+bench-e2e: all $(TOOLS)
+	@bash tests/bench/e2e_rate.sh $(RATES)
