@@ -50,7 +50,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 endif
 
-.PHONY: all check unit e2e deps fuzz fuzz-check bench install clean
+.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-e2e install clean dev demo
 
 all: $(PLUGIN) $(HELPER)
 
@@ -139,12 +139,14 @@ FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
 FUZZ_BIN   := tests/fuzz/fuzz_igmp
 FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/igmp.c helper/mship.c \
+	      helper/mship_index.c helper/mship_view.c \
 	      helper/querier.c helper/log.c
 FUZZ_OUT   := tests/out/fuzz
 FUZZ_ARGS  := -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
 	      $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
 BENCH_BIN  := tests/bench/bench_lookup
 BENCH_SRCS := tests/bench/bench_lookup.c helper/igmp.c helper/mship.c \
+	      helper/mship_index.c helper/mship_view.c \
 	      helper/log.c
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*.h)
@@ -197,3 +199,7 @@ $(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*.h)
 
 bench: $(BENCH_BIN)
 	@./$(BENCH_BIN)
+
+# Whole data path in the e2e setup (root; network namespaces).
+bench-e2e: all $(TOOLS)
+	@bash tests/bench/e2e_rate.sh $(RATES)

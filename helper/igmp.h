@@ -109,6 +109,7 @@ struct igmp_rec_iter {
  * @frame: the frame as captured on the tap, starting at the Ethernet header.
  * @len: captured length; nothing beyond it is read.
  * @msg: receives the view on success.
+ * @drop: optional; receives the reason when the frame is rejected.
  * @st: optional; the reason of a rejected frame, and of every skipped v3
  *      record (link-local or non-multicast group, unknown record type), is
  *      counted here.
@@ -116,7 +117,7 @@ struct igmp_rec_iter {
  * A v3 report is accepted when its structure is sound, even if some of its
  * records are skipped; igmp_rec_next() then returns only the usable ones.
  *
- * Return: 0, or -1 with errno EINVAL and *@drop (if not NULL) set.
+ * Return: 0, or -1 with errno EINVAL.
  */
 int igmp_parse(const uint8_t *frame, size_t len, struct igmp_msg *msg,
 	       enum igmp_drop *drop, struct igmp_stats *st);

@@ -123,8 +123,9 @@ static void igmpd_tick(void *arg)
 	uint64_t now = ev_now_ms();
 
 	(void)arg;
-	if (mship_next_expiry(ig.ms) <= now)
-		mship_expire(ig.ms, now);
+	/* Unconditionally: it is cheap when nothing is due, and it also
+	 * retries a group view that an allocation failure left empty. */
+	mship_expire(ig.ms, now);
 	if (ig.up && querier_next(&ig.q) <= now && querier_poll(&ig.q, now))
 		igmpd_send_query();
 }
@@ -178,19 +179,12 @@ struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
 		.notify = igmpd_notify,
 		.stats = &ig.st,
 	};
-	struct querier_params qp = {
-		.mode = cfg->igmp.querier,
-		.robustness = mp.robustness,
-		.query_interval_ms = mp.query_interval_ms,
-		.query_response_interval_ms = mp.query_response_interval_ms,
-	};
 
 	ig.cfg = cfg;
 	ig.reg = reg;
 	ig.ms = mship_new(&mp);
 	if (!ig.ms)
 		return NULL;
-	querier_init(&ig.q, &qp, 0, ev_now_ms());
 	ig.timer = ev_timer(IGMPD_TICK_MS, IGMPD_TICK_MS, igmpd_tick, NULL);
 	if (ig.timer < 0) {
 		mship_free(ig.ms);
@@ -201,7 +195,18 @@ struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
 
 int igmpd_up(const char *dev)
 {
+	struct querier_params qp = {
+		.mode = ig.cfg->igmp.querier,
+		.robustness = (unsigned)ig.cfg->igmp.robustness,
+		.query_interval_ms = (uint32_t)ig.cfg->igmp.query_interval * 1000,
+		.query_response_interval_ms = (uint32_t)ig.cfg->igmp.query_response_interval * 1000,
+	};
+
 	snprintf(ig.dev, sizeof(ig.dev), "%s", dev);
+	/* A (re)started tap gets startup queries, so memberships are learnt
+	 * again quickly if no other querier is there. */
+	ig.tap_ip = 0;
+	querier_init(&ig.q, &qp, 0, ev_now_ms());
 	igmpd_read_addr();
 	ig.up = 1;
 	return snoop_start(dev, igmpd_frame, NULL);

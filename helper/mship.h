@@ -111,7 +111,9 @@ void mship_free(struct mship *ms);
  * Queries are ignored. The caller has mapped @mac to @client already (and
  * counted IGMP_DROP_UNKNOWN_MAC if it could not).
  * Return: number of events notified (0 if nothing changed), or -1 with errno
- * ENOMEM; what could be applied has been.
+ * ENOMEM; what could be applied has been. A group whose lookup answer could
+ * not be rebuilt answers "nobody" (never a stale MAC) until a later call,
+ * which retries, succeeds.
  */
 int mship_apply(struct mship *ms, uint32_t client, const uint8_t mac[6],
 		const struct igmp_msg *msg, uint64_t now);
@@ -130,13 +132,14 @@ int mship_record(struct mship *ms, uint32_t client, const uint8_t mac[6],
 
 /**
  * mship_client_remove() - drop every membership of @client at once.
- * Return: number of memberships removed.
+ * Return: number of memberships removed, or -1 with errno ENOMEM (they are
+ * removed all the same; see mship_apply()).
  */
 int mship_client_remove(struct mship *ms, uint32_t client);
 
 /**
  * mship_mac_remove() - drop the memberships of one host, e.g. when its MAC
- * moves to another client. Return: number of memberships removed.
+ * moves to another client. Return: as mship_client_remove().
  */
 int mship_mac_remove(struct mship *ms, uint32_t client, const uint8_t mac[6]);
 

@@ -17,7 +17,7 @@ libcmocka-dev openvpn"
 # network namespaces; tcpdump counts frames; openssl makes the test PKI;
 # procps/psmisc for pgrep/pkill-by-pid style process handling.
 RUNTIME_PKGS="openvpn igmpproxy nftables iproute2 tcpdump smcroute openssl
-procps psmisc"
+procps psmisc man-db"
 # The fuzzer (make fuzz / fuzz-check) needs clang with libFuzzer.
 FUZZ_PKGS="clang libclang-rt-14-dev"
 

@@ -34,6 +34,7 @@
 #            om_mcast_burst N RATE G... (capture on all taps while sending)
 # Checks:    om_assert_eq/ge/le, om_fail, om_wait SECS WHAT CMD...
 # Knobs:     OM_SERVER_EXTRA, OM_CLIENT_EXTRA (config lines appended),
+#            OM_SERVER_PREFIX (e.g. "prlimit --nproc=10:10": wraps openvpn),
 #            OM_HELPER_EXTRA (helper config lines appended)
 #
 # All logs go to tests/out/<test name>/.  Time-dependent checks poll with a
@@ -448,7 +449,9 @@ om_server_start() {
 	om_server_conf "$mode"
 	# Not through om_nsx: $! must be the pid that becomes openvpn
 	# (ip netns exec execs it), not a subshell's, or signals miss it.
-	ip netns exec "$(om_ns srv)" openvpn --config "$OM_OUT/server.conf" \
+	# OM_SERVER_PREFIX: a command that execs its arguments (e.g. prlimit).
+	# shellcheck disable=SC2086
+	ip netns exec "$(om_ns srv)" ${OM_SERVER_PREFIX:-} openvpn --config "$OM_OUT/server.conf" \
 		--log "$OM_OUT/server.log" </dev/null >/dev/null 2>&1 &
 	OM_SERVER_PID=$!
 	OM_SERVER_PLUGIN=0

@@ -73,7 +73,9 @@ stop() {
 
 ip netns add "$H"
 ip netns add "$R"
-ip link add veth-h netns "$H" type veth peer name veth-r netns "$R"
+# Fixed MACs keep re-captures comparable with the committed ones.
+ip link add veth-h netns "$H" address 02:99:00:00:00:02 type veth \
+	peer name veth-r netns "$R" address 02:99:00:00:00:11
 for ns in "$H" "$R"; do
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1
@@ -86,7 +88,8 @@ inh sysctl -qw net.ipv4.conf.veth-h.igmpv2_unsolicited_report_interval=200 \
 	net.ipv4.conf.veth-h.igmpv3_unsolicited_report_interval=200
 
 # Times are centiseconds: query every 3 s, answers within 0.5 s.
-inr ip link add br0 type bridge mcast_snooping 1 mcast_querier 0 \
+inr ip link add br0 address 02:99:00:00:00:01 type bridge \
+	mcast_snooping 1 mcast_querier 0 \
 	mcast_query_use_ifaddr 1 mcast_query_interval 300 \
 	mcast_query_response_interval 50 mcast_startup_query_interval 100 \
 	mcast_startup_query_count 1
@@ -128,13 +131,15 @@ host 0:join:239.3.3.6 1:sjoin:239.3.3.6:$S5 -:sleep:1 0:close -:sleep:1 \
 stop 0.5 v3_to_in
 
 # v3 current state: a kernel v3 query answered with IS_EX, IS_IN and a
-# link-local record (224.0.0.251) in one report.
+# link-local record (224.0.0.251) in one report; after the leave, the
+# bridge's group-specific query.
 start v3_query
 host 0:join:239.3.4.1 1:sjoin:239.3.4.2:$S1 1:sjoin:239.3.4.2:$S2 \
 	2:join:224.0.0.251 -:sleep:1.5 &
 sleep 0.2
 querier 3
 wait $!
+sleep 1
 querier 0
 stop 0.5 v3_query
 

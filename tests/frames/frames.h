@@ -3,6 +3,9 @@
  *
  * The directory is $FRAMES_DIR if set, else ../frames next to the running
  * binary (tests/unit/, tests/fuzz/, tests/bench/), else tests/frames.
+ *
+ * Tests pick frames by what they carry (frames_pick()), not by position, so
+ * that a re-capture with tests/frames/capture.sh still fits them.
  */
 #ifndef TEST_FRAMES_H
 #define TEST_FRAMES_H
@@ -14,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
+
+#include "igmp.h"
 
 #define FRAME_MAX 2048
 #define FRAMES_MAX 64
@@ -77,6 +83,54 @@ static inline int frames_load(const char *name, struct frames *fs)
 	}
 	pcap_close(p);
 	return (int)fs->n;
+}
+
+/*
+ * frame_is() - does @f parse as @type about @group? For a v3 report: does it
+ * have a usable record for @group of type @rtype (0 = any)?
+ */
+static inline int frame_is(const struct frame *f, enum igmp_type type,
+			   uint32_t group, int rtype)
+{
+	struct igmp_rec_iter it;
+	struct igmp_rec r;
+	struct igmp_msg m;
+
+	if (igmp_parse(f->data, f->len, &m, NULL, NULL) < 0 || m.type != type)
+		return 0;
+	if (type != IGMP_V3_REPORT)
+		return m.group == group;
+	igmp_rec_begin(&m, &it);
+	while (igmp_rec_next(&it, &r))
+		if (r.group == group && (!rtype || (int)r.type == rtype))
+			return 1;
+	return 0;
+}
+
+/*
+ * frames_pick() - copy to @out the @nth (from 0) frame of capture @name
+ * that frame_is(@type, @group, @rtype).
+ * Return: 0, or -1 if there is none (message on stderr).
+ */
+static inline int frames_pick(struct frame *out, const char *name,
+			      enum igmp_type type, const char *group, int rtype,
+			      int nth)
+{
+	static struct frames fs;
+	int want = nth;
+	size_t i;
+
+	if (frames_load(name, &fs) < 0)
+		return -1;
+	for (i = 0; i < fs.n; i++)
+		if (frame_is(&fs.f[i], type, inet_addr(group), rtype) &&
+		    nth-- == 0) {
+			*out = fs.f[i];
+			return 0;
+		}
+	fprintf(stderr, "frames_pick: %s: no frame 0x%02x %s/%d #%d\n", name,
+		type, group, rtype, want);
+	return -1;
 }
 
 #endif

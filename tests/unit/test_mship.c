@@ -27,7 +27,53 @@
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
-static const uint8_t host_mac[6] = { 0xe6, 0xff, 0xd7, 0x7c, 0xc0, 0x60 };
+static const uint8_t host_mac[6] = { 0x02, 0x99, 0, 0, 0, 0x02 };
+
+/*
+ * Allocation failure injection: the fail_in-th allocation from now fails
+ * (0 = the next one), once. Not under ASan, which owns malloc itself.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_ALLOC_FAIL 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_ALLOC_FAIL 1
+#endif
+#endif
+
+static int fail_in = -1;
+static int failed;
+
+#ifndef NO_ALLOC_FAIL
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+
+static int should_fail(void)
+{
+	if (fail_in < 0)
+		return 0;
+	if (fail_in-- > 0)
+		return 0;
+	failed = 1;
+	return 1;
+}
+
+void *malloc(size_t n)
+{
+	return should_fail() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __libc_realloc(p, n);
+}
+#endif
 
 static struct mship_event evs[64];
 static int nevs;
@@ -170,49 +216,51 @@ static void ev_is(int i, enum mship_ev_type type, enum mship_why why,
 	assert_int_equal(evs[i].members, members);
 }
 
-static const struct frames *load(const char *name)
-{
-	static struct frames fs;
-
-	assert_true(frames_load(name, &fs) > 0);
-	return &fs;
-}
-
-static int apply(struct mship *ms, uint32_t client, const struct frame *f,
+/*
+ * Apply the @nth frame of capture @name that carries @type about @group
+ * (v3: a record of type @rtype) from client @client, at @now.
+ */
+static int apply(struct mship *ms, uint32_t client, const char *name,
+		 enum igmp_type type, const char *group, int rtype, int nth,
 		 uint64_t now)
 {
 	struct igmp_msg m;
+	struct frame f;
 	int ret;
 
-	assert_int_equal(igmp_parse(f->data, f->len, &m, NULL, NULL), 0);
+	assert_int_equal(frames_pick(&f, name, type, group, rtype, nth), 0);
+	assert_int_equal(igmp_parse(f.data, f.len, &m, NULL, NULL), 0);
 	nevs = 0;
 	ret = mship_apply(ms, client, m.src_mac, &m, now);
 	check(ms);
 	return ret;
 }
 
+#define V3F(name, g, rtype, nth) \
+	name, IGMP_V3_REPORT, g, IGMP_##rtype, nth
+
 /* ---- captured frames ---- */
 
 static void test_frames_v2(void **state)
 {
 	struct mship *ms = new_ms(0, 0);
-	const struct frames *fs = load("v2");
 	const struct mship_dest *d;
 
 	(void)state;
-	assert_int_equal(apply(ms, 7, &fs->f[0], 1000), 1);
+	assert_int_equal(apply(ms, 7, "v2", IGMP_V2_REPORT, G2, 0, 0, 1000), 1);
 	ev_is(0, MSHIP_JOIN, MSHIP_WHY_REPORT, 7, G2, 1);
 	assert_memory_equal(evs[0].mac, host_mac, 6);
 	assert_int_equal(mship_lookup(ms, A(S9), A(G2), &d, NULL), 1);
 	assert_int_equal(d[0].client, 7);
 	assert_memory_equal(d[0].mac, host_mac, 6);
-	/* Repeats and the answer to a query only refresh. */
-	assert_int_equal(apply(ms, 7, &fs->f[1], 1100), 0);
-	assert_int_equal(apply(ms, 7, &fs->f[2], 1200), 0);	/* query */
-	assert_int_equal(apply(ms, 7, &fs->f[3], 2000), 0);
+	/* Repeats and the answer to a query only refresh; queries are no-ops. */
+	assert_int_equal(apply(ms, 7, "v2", IGMP_V2_REPORT, G2, 0, 1, 1100), 0);
+	assert_int_equal(apply(ms, 7, "v2", IGMP_QUERY, "0.0.0.0", 0, 0, 1200),
+			 0);
+	assert_int_equal(apply(ms, 7, "v2", IGMP_V2_REPORT, G2, 0, 2, 2000), 0);
 	expect(ms, 7, host_mac, G2, MSHIP_EXCLUDE, T(2000 + GMI), NULL);
 	/* The leave removes the membership at once. */
-	assert_int_equal(apply(ms, 7, &fs->f[4], 3000), 1);
+	assert_int_equal(apply(ms, 7, "v2", IGMP_V2_LEAVE, G2, 0, 0, 3000), 1);
 	ev_is(0, MSHIP_LEAVE, MSHIP_WHY_REPORT, 7, G2, 0);
 	DESTS(ms, S9, G2);
 	assert_int_equal(mship_group_count(ms), 0);
@@ -222,11 +270,10 @@ static void test_frames_v2(void **state)
 static void test_frames_v1(void **state)
 {
 	struct mship *ms = new_ms(0, 0);
-	const struct frames *fs = load("v1");
 	struct mship_filter f;
 
 	(void)state;
-	assert_int_equal(apply(ms, 3, &fs->f[0], 0), 1);
+	assert_int_equal(apply(ms, 3, "v1", IGMP_V1_REPORT, G1, 0, 0, 0), 1);
 	assert_int_equal(mship_get(ms, 3, host_mac, A(G1), 0, &f), 0);
 	assert_int_equal(f.compat, 1);
 	assert_int_equal(f.mode, MSHIP_EXCLUDE);
@@ -237,63 +284,74 @@ static void test_frames_v1(void **state)
 static void test_frames_v3(void **state)
 {
 	struct mship *ms = new_ms(0, 0);
-	const struct frames *fs;
 
 	(void)state;
-	fs = load("v3_block");
-	assert_int_equal(apply(ms, 1, &fs->f[0], 0), 1);	/* TO_EX{S3} */
+	assert_int_equal(apply(ms, 1, V3F("v3_block", "239.3.3.5",
+					   CHANGE_TO_EXCLUDE, 0), 0), 1);
 	expect(ms, 1, host_mac, "239.3.3.5", MSHIP_EXCLUDE, T(GMI),
 	       S3, T(0), NULL);
 	DESTS(ms, S3, "239.3.3.5");
 	DESTS(ms, S4, "239.3.3.5", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[1], 10), 0);	/* repeat */
-	assert_int_equal(apply(ms, 1, &fs->f[2], 1000), 1);	/* BLOCK{S4} */
+	assert_int_equal(apply(ms, 1, V3F("v3_block", "239.3.3.5",
+					   CHANGE_TO_EXCLUDE, 1), 10), 0);
+	assert_int_equal(apply(ms, 1, V3F("v3_block", "239.3.3.5",
+					   BLOCK_OLD_SOURCES, 0), 1000), 1);
 	ev_is(0, MSHIP_FILTER, MSHIP_WHY_REPORT, 1, "239.3.3.5", 1);
 	DESTS(ms, S4, "239.3.3.5");
-	assert_int_equal(apply(ms, 1, &fs->f[4], 2000), 1);	/* ALLOW{S3} */
+	assert_int_equal(apply(ms, 1, V3F("v3_block", "239.3.3.5",
+					   ALLOW_NEW_SOURCES, 0), 2000), 1);
 	expect(ms, 1, host_mac, "239.3.3.5", MSHIP_EXCLUDE, T(10 + GMI),
 	       S3, T(2000 + GMI), S4, T(0), NULL);
 	DESTS(ms, S3, "239.3.3.5", 1u);
 	DESTS(ms, S4, "239.3.3.5");
-	assert_int_equal(apply(ms, 1, &fs->f[6], 3000), 1);	/* TO_IN{} */
+	assert_int_equal(apply(ms, 1, V3F("v3_block", "239.3.3.5",
+					   CHANGE_TO_INCLUDE, 0), 3000), 1);
 	ev_is(0, MSHIP_LEAVE, MSHIP_WHY_REPORT, 1, "239.3.3.5", 0);
 	assert_int_equal(mship_group_count(ms), 0);
 
-	fs = load("v3_ssm");
-	assert_int_equal(apply(ms, 1, &fs->f[0], 0), 1);	/* ALLOW{S1} */
+	/* Linux sends each change twice: #2 is the next change. */
+	assert_int_equal(apply(ms, 1, V3F("v3_ssm", "239.3.3.4",
+					   ALLOW_NEW_SOURCES, 0), 0), 1);
 	ev_is(0, MSHIP_JOIN, MSHIP_WHY_REPORT, 1, "239.3.3.4", 1);
 	DESTS(ms, S1, "239.3.3.4", 1u);
 	DESTS(ms, S2, "239.3.3.4");
 	DESTS(ms, S9, "239.3.3.4");
-	assert_int_equal(apply(ms, 1, &fs->f[2], 1000), 1);	/* ALLOW{S2} */
+	assert_int_equal(apply(ms, 1, V3F("v3_ssm", "239.3.3.4",
+					   ALLOW_NEW_SOURCES, 2), 1000), 1);
 	DESTS(ms, S2, "239.3.3.4", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[4], 2000), 1);	/* BLOCK{S1} */
+	assert_int_equal(apply(ms, 1, V3F("v3_ssm", "239.3.3.4",
+					   BLOCK_OLD_SOURCES, 0), 2000), 1);
 	DESTS(ms, S1, "239.3.3.4");
 	DESTS(ms, S2, "239.3.3.4", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[6], 3000), 1);	/* BLOCK{S2} */
+	assert_int_equal(apply(ms, 1, V3F("v3_ssm", "239.3.3.4",
+					   BLOCK_OLD_SOURCES, 2), 3000), 1);
 	ev_is(0, MSHIP_LEAVE, MSHIP_WHY_REPORT, 1, "239.3.3.4", 0);
 
-	fs = load("v3_to_in");
-	assert_int_equal(apply(ms, 1, &fs->f[0], 0), 1);	/* TO_EX{} */
+	assert_int_equal(apply(ms, 1, V3F("v3_to_in", "239.3.3.6",
+					   CHANGE_TO_EXCLUDE, 0), 0), 1);
 	DESTS(ms, S9, "239.3.3.6", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[2], 1000), 1);	/* TO_IN{S5} */
+	assert_int_equal(apply(ms, 1, V3F("v3_to_in", "239.3.3.6",
+					   CHANGE_TO_INCLUDE, 0), 1000), 1);
 	expect(ms, 1, host_mac, "239.3.3.6", MSHIP_INCLUDE, T(0),
 	       S5, T(1000 + GMI), NULL);
 	DESTS(ms, S9, "239.3.3.6");
 	DESTS(ms, S5, "239.3.3.6", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[4], 2000), 1);	/* BLOCK{S5} */
+	assert_int_equal(apply(ms, 1, V3F("v3_to_in", "239.3.3.6",
+					   BLOCK_OLD_SOURCES, 0), 2000), 1);
 	assert_int_equal(mship_group_count(ms), 0);
 
 	/* Three records, one link-local: two joins, refresh, two leaves. */
-	fs = load("v3_query");
-	assert_int_equal(apply(ms, 1, &fs->f[0], 0), 2);
+	assert_int_equal(apply(ms, 1, V3F("v3_query", "239.3.4.2",
+					   ALLOW_NEW_SOURCES, 0), 0), 2);
 	assert_int_equal(mship_group_count(ms), 2);
 	DESTS(ms, S1, "239.3.4.2", 1u);
 	DESTS(ms, S9, "239.3.4.1", 1u);
-	assert_int_equal(apply(ms, 1, &fs->f[2], 1000), 0);	/* IS_IN, IS_EX */
+	assert_int_equal(apply(ms, 1, V3F("v3_query", "239.3.4.2",
+					   MODE_IS_INCLUDE, 0), 1000), 0);
 	expect(ms, 1, host_mac, "239.3.4.2", MSHIP_INCLUDE, T(0),
 	       S1, T(1000 + GMI), S2, T(1000 + GMI), NULL);
-	assert_int_equal(apply(ms, 1, &fs->f[4], 2000), 2);
+	assert_int_equal(apply(ms, 1, V3F("v3_query", "239.3.4.1",
+					   CHANGE_TO_INCLUDE, 0), 2000), 2);
 	assert_int_equal(mship_group_count(ms), 0);
 	mship_free(ms);
 }
@@ -786,6 +844,69 @@ static void test_scale(void **state)
 	assert_int_equal(nevs, 0);
 }
 
+/*
+ * Fail each allocation of a join/filter/remove sequence in turn: the table
+ * stays consistent, calls report ENOMEM, and a removed client is never
+ * left in a lookup answer.
+ */
+static void test_out_of_memory(void **state)
+{
+	const struct mship_dest *d;
+	struct mship_filter f;
+	struct mship *ms;
+	int k, ret, any_err;
+	size_t n, i;
+
+	(void)state;
+#ifdef NO_ALLOC_FAIL
+	skip();
+#endif
+	for (k = 0; k < 200; k++) {
+		ms = new_ms(0, 0);
+		V3(ms, 1, mac_a, G1, CHANGE_TO_EXCLUDE, 0);
+		V3(ms, 3, mac_a, G1, ALLOW_NEW_SOURCES, 0, S1);
+		failed = 0;
+		any_err = 0;
+		fail_in = k;
+		ret = mship_record(ms, 2, mac_b, 3, A(G1),
+				   IGMP_ALLOW_NEW_SOURCES,
+				   (uint32_t[]){ A(S1), A(S2), A(S3), A(S4),
+						 A(S5) }, 5, 10);
+		any_err |= ret < 0;
+		check(ms);
+		ret = mship_record(ms, 2, mac_b, 3, A(G2),
+				   IGMP_CHANGE_TO_EXCLUDE,
+				   (uint32_t[]){ A(S1), A(S2) }, 2, 20);
+		any_err |= ret < 0;
+		check(ms);
+		ret = mship_client_remove(ms, 1);
+		any_err |= ret < 0;
+		check(ms);
+		ret = mship_expire(ms, 30 + GMI);
+		any_err |= ret < 0;
+		fail_in = -1;
+		assert_int_equal(any_err, failed);
+		check(ms);
+		/* The next call rebuilds what could not be rebuilt. */
+		assert_int_equal(mship_expire(ms, 0), 0);
+		if (!mship_get(ms, 3, mac_a, A(G1), 0, &f)) {
+			n = mship_lookup(ms, A(S1), A(G1), &d, NULL);
+			assert_true(n > 0);
+			assert_int_equal(d[n - 1].client, 3);
+		}
+		for (i = 0; i < 2; i++) {
+			n = mship_lookup(ms, A(i ? S1 : S9), A(G1), &d, NULL);
+			while (n--)
+				assert_int_not_equal(d[n].client, 1);
+		}
+		mship_free(ms);
+		if (!failed)
+			break;
+	}
+	assert_false(failed);	/* the sequence ran clean before k = 200 */
+	assert_true(k > 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_x_named_elsewhere),
 		cmocka_unit_test(test_limits_and_errors),
 		cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -183,6 +184,38 @@ static void test_status_format(void **state)
 	free(buf);
 }
 
+/* The status file is replaced whole: readers never see half a report. */
+static void test_status_file_atomic(void **state)
+{
+	struct registry *reg = *state;
+	struct status_view v = { .reg = reg };
+	char dir[] = "/tmp/omstatusXXXXXX", path[64], tmp[80], buf[4096];
+	FILE *f;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/status", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	reg_connect(reg, 1, "alice", "10.8.0.2", "192.0.2.2:1", 5);
+	assert_int_equal(status_write_file(path, &v, 10), 0);
+	reg_connect(reg, 2, "bob", "10.8.0.3", "192.0.2.3:1", 6);
+	assert_int_equal(status_write_file(path, &v, 11), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\nCLIENT,2,bob,"));
+	assert_int_equal(strcmp(buf + n - 4, "END\n"), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* An unwritable place fails cleanly and leaves no temporary behind. */
+	snprintf(path, sizeof(path), "%s/missing/status", dir);
+	assert_int_equal(status_write_file(path, &v, 12), -1);
+	snprintf(path, sizeof(path), "%s/status", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
 		cmocka_unit_test(test_parse_mac_vid),
 		cmocka_unit_test_setup_teardown(test_status_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_file_atomic, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,40 @@
+#!/bin/bash
+# test_igmp_latency - the helper's status follows real IGMP within 100 ms.
+# alice's kernel speaks IGMPv2, bob's IGMPv3 (force_igmp_version; no v2
+# querier on the tap, so bob stays on v3: the helper queries in v3).  Each
+# joins a group with a real socket, then leaves it; the time from the
+# socket call to the status showing the change must stay within 100 ms.
+. "$(dirname "$0")/../lib.sh"
+
+G1=239.1.1.1 G2=239.1.1.2 LIMIT_MS=100
+OM_HELPER_EXTRA='igmp = { version = 3; };'
+
+om_mcast_setup 2 plugin noigmpproxy
+om_nsx c1 sysctl -qw net.ipv4.conf.tap0.force_igmp_version=2
+om_nsx c2 sysctl -qw net.ipv4.conf.tap0.force_igmp_version=3
+
+# join_and_leave I GROUP VERSION
+join_and_leave() {
+	local i=$1 g=$2 v=$3 name="recv-c$1-$2" t_join t_seen t_leave t_gone ver
+	local cn=${OM_CLIENT_CN[i]}
+
+	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0
+	om_wait 5 "$name joined" om_bg_alive_grep "$name" '^joined '
+	t_join=$(awk '$1 == "joined" { sub(/\./, "", $2); print $2; exit }' "$OM_OUT/$name.out")
+	om_try_wait 2000000 om_helper_has_member "$i" "$g" ||
+		om_fail "$cn not listed as member of $g 2 s after joining"
+	t_seen=$(om_now_us)
+	ver=$(om_nsx "c$i" awk '$2 == "tap0" { print $5; exit }' /proc/net/igmp)
+	om_assert_eq "$ver" "V$v" "$cn: IGMP version of tap0"
+	om_assert_le $(((t_seen - t_join) / 1000)) "$LIMIT_MS" "ms from $cn's join of $g (IGMPv$v) to the status"
+
+	t_leave=$(om_recv_leave "$i" "$g")
+	om_try_wait 2000000 om_helper_lacks_member "$i" "$g" ||
+		om_fail "$cn still member of $g 2 s after leaving"
+	t_gone=$(om_now_us)
+	om_assert_le $(((t_gone - t_leave) / 1000)) "$LIMIT_MS" "ms from $cn's leave of $g (IGMPv$v) to the status"
+	om_recv_stop "$i" "$g"
+}
+
+join_and_leave 1 "$G1" 2
+join_and_leave 2 "$G2" 3

@@ -1,0 +1,43 @@
+#!/bin/bash
+# test_mcast_privdrop - per-client delivery and cleanup with OpenVPN run the
+# way Debian's openvpn-server@.service runs it: --user nobody --group
+# nogroup, LimitNPROC=10, and KillMode=process (only OpenVPN's own pid is
+# signalled, here even with SIGKILL, so nothing reaps the helper for us).
+#   a) alice (member of G1) gets >= 99 % of G1; bob and carol get nothing;
+#   b) after OpenVPN is SIGKILLed, the helper notices on its own, removes
+#      its nftables table and control socket, and exits.
+. "$(dirname "$0")/../lib.sh"
+
+G1=239.1.1.1 N=1000 RATE=500
+
+OM_SERVER_EXTRA='user nobody
+group nogroup
+persist-tun
+persist-key'
+# LimitNPROC=10 as the unit sets it: inherited by OpenVPN, binding once it
+# is nobody (uid 0 is exempt while the plugin forks the helper).
+OM_SERVER_PREFIX="prlimit --nproc=10:10"
+om_mcast_setup 3 plugin
+om_assert_eq "$(awk '/^Max processes/ { print $3 }' "/proc/$OM_SERVER_PID/limits")" 10 \
+	"NPROC limit of the OpenVPN server"
+om_assert_eq "$(ps -o user= -p "$OM_SERVER_PID" | tr -d ' ')" nobody "user of the OpenVPN server"
+
+om_recv_start 1 "$G1"
+om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+om_mcast_burst "$N" "$RATE" "$G1"
+om_recv_stop 1 "$G1"
+
+om_assert_ge "$(om_recv_val 1 "$G1" unique)" "$(om_pct_min "$N" 99)" "alice's app: datagrams of $G1"
+om_assert_eq "$(om_cap_routed 2)" 0 "bob's tap: multicast data frames (joined nothing)"
+om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (joined nothing)"
+
+# KillMode=process at its harshest: OpenVPN dies without running any plugin
+# code. The helper sees its channel close and must clean up by itself.
+kill -KILL "$OM_SERVER_PID"
+om_wait 5 "OpenVPN server gone after SIGKILL" om_not_alive "$OM_SERVER_PID"
+wait "$OM_SERVER_PID" 2>/dev/null || true
+OM_SERVER_PID=""
+ns_empty() { [ -z "$(ip netns pids "$(om_ns srv)" | grep -v "^${OM_BG_PID[igmpproxy]}\$")" ]; }
+om_wait 3 "helper exits once OpenVPN is gone" ns_empty
+om_bg_stop igmpproxy
+om_assert_server_left_nothing
