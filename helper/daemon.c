@@ -263,8 +263,8 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (!d.ms)
 		startup_fail("out of memory");
 	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
-		snprintf(err, sizeof(err), "data path unavailable: %s (details in the helper's "
-			 "messages above)", strerror(errno));
+		/* The module that failed has logged why; pass that on. */
+		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
 	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
