@@ -83,6 +83,12 @@ int chan_send(uint8_t type, uint32_t client_id, const char *const *fields)
 	return 0;
 }
 
+void chan_drain(void)
+{
+	if (chan_fd >= 0)
+		chan_read(chan_fd, NULL);
+}
+
 uint64_t chan_bad_messages(void)
 {
 	return chan_bad;

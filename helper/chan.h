@@ -22,6 +22,13 @@ int chan_open(int fd, chan_msg_cb on_msg, chan_eof_cb on_eof, void *arg);
 /** chan_send() - send one message to the plugin. Return 0, or -1 with errno. */
 int chan_send(uint8_t type, uint32_t client_id, const char *const *fields);
 
+/**
+ * chan_drain() - handle every message already waiting, now. OpenVPN tells
+ * the plugin a client's MAC before it writes that client's first frame to
+ * the tap, so a caller who sees an unknown MAC can catch up first.
+ */
+void chan_drain(void);
+
 /** chan_bad_messages() - count of rejected (malformed or unknown) messages. */
 uint64_t chan_bad_messages(void);
 

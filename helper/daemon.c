@@ -93,14 +93,22 @@ static void on_status_timer(void *arg)
 static void on_learn(const struct mcp_msg *m)
 {
 	const char *op = m->field[0], *addr = m->field[1], *cn = m->field[2];
-
+	struct client *owner = NULL;
+	uint32_t old_id = 0;
 	uint8_t mac[6];
 	uint16_t vid;
+	int is_mac = reg_parse_mac(addr, mac, &vid) == 0;
 
+	/* A MAC that moves to a new instance (reconnect) leaves its old
+	 * memberships behind with the old one. */
+	if (is_mac && (owner = reg_find_mac(d.reg, mac)))
+		old_id = owner->id;
 	if (reg_learn(d.reg, m->client_id, op, addr) == 0) {
 		log_info("client %u (%s): learn-address %s %s", m->client_id, cn, op, addr);
-		if (!strcmp(op, "delete") && reg_parse_mac(addr, mac, &vid) == 0)
+		if (!strcmp(op, "delete"))
 			igmpd_mac_gone(m->client_id, mac);
+		else if (owner && old_id != m->client_id)
+			igmpd_mac_gone(old_id, mac);
 		return;
 	}
 	/* learn-address also reports IP routes and stale deletes; neither is
@@ -255,8 +263,8 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (!d.ms)
 		startup_fail("out of memory");
 	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
-		snprintf(err, sizeof(err), "data path unavailable: %s (details in the helper's "
-			 "messages above)", strerror(errno));
+		/* The module that failed has logged why; pass that on. */
+		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
 	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {

@@ -80,15 +80,35 @@ static void fwd_packet(uint8_t *ip, size_t len, void *arg)
 
 static void fwd_read(int fd, void *arg)
 {
-	(void)fd;
 	(void)arg;
-	capture_dispatch(fwd_packet, NULL);
+	if (capture_dispatch(fwd_packet, NULL) >= 0)
+		return;
+	/* A broken capture would wake the loop forever: close it and let
+	 * fwd_check() reopen it. Diverted frames are lost meanwhile, never
+	 * flooded. */
+	ev_del(fd);
+	capture_close();
+	log_warnx("fwd: nflog capture failed; reopening it every %d s", FWD_CHECK_MS / 1000);
+}
+
+static int fwd_capture_open(void)
+{
+	if (capture_open(fw.cfg->nflog_group, 0) < 0)
+		return -1;
+	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
+		log_warn("fwd: cannot watch the nflog capture");
+		capture_close();
+		return -1;
+	}
+	return 0;
 }
 
 /* A device-bound chain and socket die with their tap: follow recreation. */
 static void fwd_check(void *arg)
 {
 	(void)arg;
+	if (capture_fd() < 0 && fwd_capture_open() == 0)
+		log_info("fwd: nflog capture reopened");
 	if (!fw.up)
 		return;
 	switch (repl_check()) {
@@ -115,14 +135,11 @@ int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
 	if (caps_check_privs() < 0 || caps_check_netfilter() < 0 ||
 	    divert_check_free(cfg->nft_table) < 0)
 		return -1;
-	if (capture_open(cfg->nflog_group, 0) < 0)
+	if (fwd_capture_open() < 0)
 		return -1;
-	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
-		log_warn("fwd: cannot watch the nflog capture");
-		capture_close();
-		return -1;
-	}
-	return 0;
+	/* Also while no tap is up: a lost capture is reopened from here. */
+	fw.timer = ev_timer(FWD_CHECK_MS, FWD_CHECK_MS, fwd_check, NULL);
+	return fw.timer < 0 ? -1 : 0;
 }
 
 int fwd_up(const char *dev)
@@ -140,7 +157,6 @@ int fwd_up(const char *dev)
 		return -1;
 	}
 	fw.up = 1;
-	fw.timer = ev_timer(FWD_CHECK_MS, FWD_CHECK_MS, fwd_check, NULL);
 	return 0;
 }
 
@@ -151,14 +167,14 @@ void fwd_down(void)
 	/* Diversion first: multicast falls back to flooding, never to silence. */
 	divert_remove();
 	repl_close();
-	ev_timer_cancel(fw.timer);
-	fw.timer = 0;
 	fw.up = 0;
 }
 
 void fwd_exit(void)
 {
 	fwd_down();
+	ev_timer_cancel(fw.timer);
+	fw.timer = 0;
 	divert_exit();
 	if (capture_fd() >= 0)
 		ev_del(capture_fd());

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "csum.h"
 #include "igmp.h"
 
 #define ETH_P_IPV4	0x0800
@@ -59,23 +60,6 @@ static inline void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-uint16_t igmp_csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	while (len > 1) {
-		sum += get16(p);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 uint32_t igmp_code_decode(uint8_t code)
@@ -256,7 +240,7 @@ static int parse(const uint8_t *f, size_t len, struct igmp_msg *m,
 	/* Captured beyond tot is Ethernet padding; short of it is truncation. */
 	if (tot > len)
 		return IGMP_DROP_TRUNCATED;
-	if (igmp_csum(ip, ihl))
+	if (csum_inet(ip, ihl))
 		return IGMP_DROP_BAD_CHECKSUM;
 	if (ip_options(ip + 20, ihl - 20, &m->router_alert) < 0)
 		return IGMP_DROP_BAD_LENGTH;
@@ -269,7 +253,7 @@ static int parse(const uint8_t *f, size_t len, struct igmp_msg *m,
 	glen = tot - ihl;
 	if (glen < IGMP_HLEN)
 		return IGMP_DROP_BAD_LENGTH;
-	if (igmp_csum(g, glen))
+	if (csum_inet(g, glen))
 		return IGMP_DROP_BAD_CHECKSUM;
 	m->type = g[0];
 	m->group = get32n(g + 4);
@@ -373,7 +357,7 @@ int igmp_build_query(uint8_t *buf, size_t buflen,
 	memcpy(ip + 16, &all_hosts, 4);
 	ip[20] = IPOPT_RA;
 	ip[21] = 4;
-	put16(ip + 10, igmp_csum(ip, 24));
+	put16(ip + 10, csum_inet(ip, 24));
 
 	g = ip + 24;
 	g[0] = IGMP_QUERY;
@@ -392,6 +376,6 @@ int igmp_build_query(uint8_t *buf, size_t buflen,
 		g[9] = igmp_code_encode(qp->qqi);
 		break;
 	}
-	put16(g + 2, igmp_csum(g, glen));
+	put16(g + 2, csum_inet(g, glen));
 	return (int)len;
 }

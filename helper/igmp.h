@@ -184,10 +184,5 @@ uint32_t igmp_code_decode(uint8_t code);
  */
 uint8_t igmp_code_encode(uint32_t val);
 
-/**
- * igmp_csum() - Internet checksum of @len bytes, in host order: store it with
- * htons(). A block that includes its correct checksum sums to 0.
- */
-uint16_t igmp_csum(const void *data, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "config.h"
 #include "ev.h"
 #include "igmp.h"
@@ -28,6 +29,8 @@
 #define IGMPD_TICK_MS 100
 #define IGMPD_QUERY_ID 0x6d63 /* "mc": marks our own queries */
 #define IGMPD_MAX_GROUPS 1024
+#define IGMPD_DEFER_MAX 8
+#define IGMPD_DEFER_LEN 2048 /* the capture's snaplen */
 
 static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 
@@ -130,6 +133,47 @@ static void igmpd_tick(void *arg)
 		igmpd_send_query();
 }
 
+static void igmpd_frame(const uint8_t *frame, size_t len, void *arg);
+
+/*
+ * A client's first frame may be its IGMP report, and OpenVPN announces the
+ * MAC (learn-address) just before writing that frame: the announcement can
+ * still be queued on the plugin channel. Such frames wait here until the
+ * channel has been read, outside the capture's dispatch.
+ */
+static struct {
+	uint8_t buf[IGMPD_DEFER_MAX][IGMPD_DEFER_LEN];
+	size_t len[IGMPD_DEFER_MAX];
+	unsigned n;
+	int timer;
+} dfr;
+static int retrying;
+
+static void igmpd_retry(void *arg)
+{
+	(void)arg;
+	dfr.timer = 0;
+	chan_drain();
+	retrying = 1;
+	for (unsigned i = 0; i < dfr.n; i++)
+		igmpd_frame(dfr.buf[i], dfr.len[i], NULL);
+	retrying = 0;
+	dfr.n = 0;
+}
+
+static int igmpd_defer(const uint8_t *frame, size_t len)
+{
+	if (dfr.n == IGMPD_DEFER_MAX || len > IGMPD_DEFER_LEN)
+		return 0;
+	if (!dfr.timer && (dfr.timer = ev_timer(0, 0, igmpd_retry, NULL)) < 0) {
+		dfr.timer = 0;
+		return 0;
+	}
+	memcpy(dfr.buf[dfr.n], frame, len);
+	dfr.len[dfr.n++] = len;
+	return 1;
+}
+
 static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 {
 	struct igmp_msg msg;
@@ -158,6 +202,8 @@ static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 	if (!memcmp(msg.src_mac, ig.tap_mac, 6))
 		return;
 	c = reg_find_mac(ig.reg, msg.src_mac);
+	if (!c && !retrying && igmpd_defer(frame, len))
+		return;
 	if (!c) {
 		char mac[18];
 
@@ -263,6 +309,9 @@ void igmpd_drop_rows(FILE *out)
 
 void igmpd_exit(void)
 {
+	ev_timer_cancel(dfr.timer);
+	dfr.timer = 0;
+	dfr.n = 0;
 	igmpd_down();
 	ev_timer_cancel(ig.timer);
 	mship_free(ig.ms);

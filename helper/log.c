@@ -13,6 +13,7 @@ static int log_syslog;
 static int log_stderr = 1;
 static int log_level = LOG_LVL_INFO;
 static const char *log_ident = "openvpn-mcast-helper";
+static char log_last[1024];
 
 void log_init(const char *ident, int use_syslog, int use_stderr, int level)
 {
@@ -42,11 +43,18 @@ static void log_emit(int level, int with_errno, const char *fmt, va_list ap)
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (with_errno && n >= 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(saved));
+	if (level <= LOG_LVL_WARN)
+		memcpy(log_last, msg, sizeof(log_last));
 	if (log_syslog)
 		syslog(prio[level], "%s", msg);
 	if (log_stderr)
 		fprintf(stderr, "%s: %s%s\n", log_ident, tag[level], msg);
 	errno = saved;
+}
+
+const char *log_last_warning(void)
+{
+	return log_last;
 }
 
 #define LOG_BODY(level, with_errno)                  \

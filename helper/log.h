@@ -20,6 +20,12 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 void log_init(const char *ident, int use_syslog, int use_stderr, int level);
 void log_setlevel(int level);
 
+/**
+ * log_last_warning() - the text of the most recent warning or error, "" if
+ * none: lets a caller report a failure a module has already explained.
+ */
+const char *log_last_warning(void);
+
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

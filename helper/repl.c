@@ -18,6 +18,7 @@
 #include <linux/if_packet.h>
 
 #include "log.h"
+#include "csum.h"
 #include "repl.h"
 
 #define ETH_HDR_LEN	14
@@ -36,20 +37,6 @@ static struct {
 	int last_errno;			/* to log a send error once, not per packet */
 	struct repl_stats st;
 } rp = { .fd = -1 };
-
-uint16_t repl_csum(const uint8_t *buf, size_t len, uint32_t sum)
-{
-	uint64_t acc = sum;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)buf[i] << 8 | buf[i + 1];
-	if (len & 1)
-		acc += (uint32_t)buf[len - 1] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)acc;
-}
 
 static inline uint16_t get16(const uint8_t *p)
 {
@@ -77,7 +64,7 @@ ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen)
 		goto bad;
 
 	put16(pkt + 10, 0);
-	put16(pkt + 10, (uint16_t)~repl_csum(pkt, ihl, 0));
+	put16(pkt + 10, (uint16_t)~csum_add(pkt, ihl, 0));
 
 	/* A fragment's UDP checksum covers the whole datagram, which we do not
 	 * have; the kernel resolved partial checksums before fragmenting. */
@@ -94,7 +81,7 @@ ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen)
 	pseudo = (uint32_t)get16(pkt + 12) + get16(pkt + 14) +
 		 get16(pkt + 16) + get16(pkt + 18) + IPPROTO_UDP + ulen;
 	put16(udp + 6, 0);
-	sum = (uint16_t)~repl_csum(udp, ulen, pseudo);
+	sum = (uint16_t)~csum_add(udp, ulen, pseudo);
 	put16(udp + 6, sum ? sum : 0xffff);	/* 0 would mean "no checksum" */
 	return (ssize_t)tot;
 bad:

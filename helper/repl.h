@@ -40,11 +40,6 @@ struct repl_stats {
  */
 ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen);
 
-/**
- * repl_csum() - RFC 1071 ones' complement sum of @len bytes, folded, not
- * inverted, added to @sum. Odd lengths are padded with a zero byte.
- */
-uint16_t repl_csum(const uint8_t *buf, size_t len, uint32_t sum);
 
 /**
  * repl_open() - open the transmit socket on tap @ifname.

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "csum.h"
 #include "igmp.h"
 #include "../frames/frames.h"
 
@@ -87,11 +88,11 @@ static void fix_csums(uint8_t *f, size_t l3)
 	uint16_t c;
 
 	ip[10] = ip[11] = 0;
-	c = htons(igmp_csum(ip, ihl));
+	c = htons(csum_inet(ip, ihl));
 	memcpy(ip + 10, &c, 2);
 	if (tot >= ihl + 4) {
 		ip[ihl + 2] = ip[ihl + 3] = 0;
-		c = htons(igmp_csum(ip + ihl, tot - ihl));
+		c = htons(csum_inet(ip + ihl, tot - ihl));
 		memcpy(ip + ihl + 2, &c, 2);
 	}
 }

@@ -2,7 +2,7 @@
  * test_repl.c - checksum repair of diverted packets (helper/repl.c).
  *
  * Expected checksums were computed independently (a Python one-off over
- * the same bytes), not with repl_csum().
+ * the same bytes), not with csum_add().
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "csum.h"
 #include "repl.h"
 
 /* IPv4/UDP 192.0.2.2:40000 -> 239.1.1.1:5000, TTL 7, id 0x1234, DF;
@@ -46,9 +47,9 @@ static void test_csum_rfc1071(void **state)
 	static const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
 
 	(void)state;
-	assert_int_equal(repl_csum(b, sizeof(b), 0), 0xddf2);
+	assert_int_equal(csum_add(b, sizeof(b), 0), 0xddf2);
 	/* Odd length: the last byte is the high half of a padded word. */
-	assert_int_equal(repl_csum(b, 3, 0), 0xf201);	/* 0x0001 + 0xf200 */
+	assert_int_equal(csum_add(b, 3, 0), 0xf201);	/* 0x0001 + 0xf200 */
 }
 
 static void test_fix_known_packet(void **state)
@@ -129,7 +130,7 @@ static void test_fix_ip_options(void **state)
 	memset(p + 20, 1, 4);
 	memcpy(p + 24, q + 20, tot - 20);
 	assert_int_equal(repl_fix_checksums(p, tot + 4), (ssize_t)(tot + 4));
-	assert_int_equal(repl_csum(p, 24, 0), 0xffff);
+	assert_int_equal(csum_add(p, 24, 0), 0xffff);
 	assert_int_equal(at16(p, 30), 0x57d7);
 }
 
@@ -143,7 +144,7 @@ static void test_fragment_keeps_l4(void **state)
 	p[7] = 0x00;
 	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
 	assert_int_equal(at16(p, 26), 0xbeef);
-	assert_int_equal(repl_csum(p, 20, 0), 0xffff);
+	assert_int_equal(csum_add(p, 20, 0), 0xffff);
 
 	build(p, "hello, multicast!", 17);
 	p[6] = 0x00;	/* offset 8: a later fragment, no UDP header at all */
@@ -161,7 +162,7 @@ static void test_other_protocol_keeps_l4(void **state)
 	p[9] = 103;	/* PIM */
 	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
 	assert_int_equal(at16(p, 26), 0xbeef);
-	assert_int_equal(repl_csum(p, 20, 0), 0xffff);
+	assert_int_equal(csum_add(p, 20, 0), 0xffff);
 }
 
 static void expect_einval(uint8_t *p, size_t len)

@@ -1,0 +1,69 @@
+#!/bin/bash
+# test_startup_errors - when the helper cannot do its job, the plugin fails
+# to load and OpenVPN's log says why, in words an operator can act on:
+#   a) a config error is reported as file:line: message;
+#   b) the nftables table name is already taken by something else;
+#   c) the nflog group already has a listener;
+#   d) the helper lacks CAP_NET_RAW;
+#   e) the device is a tun, not a tap (refused when the device comes up).
+# Each time OpenVPN must stop, and leave no helper process behind.
+. "$(dirname "$0")/../lib.sh"
+
+om_need_built
+om_topo_vpn 1
+
+# expect_refusal WHAT PATTERN - start the server (config already written),
+# expect it to exit on its own, and its log to match PATTERN.
+expect_refusal() {
+	local what=$1 pattern=$2 rc=0
+	# shellcheck disable=SC2086
+	om_nsx srv timeout 20 ${OM_SERVER_PREFIX:-} openvpn --config "$OM_OUT/server.conf" \
+		--log "$OM_OUT/server-$what.log" </dev/null >/dev/null 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] ||
+		om_fail "$what: OpenVPN did not refuse to start (exit $rc; see server-$what.log)"
+	grep -qE -- "$pattern" "$OM_OUT/server-$what.log" ||
+		om_fail "$what: OpenVPN's log lacks /$pattern/ (see server-$what.log)"
+	om_log "ok: $what: refused, log says: $(grep -m1 -E -- "$pattern" "$OM_OUT/server-$what.log" | cut -c1-160)"
+	local p
+	for p in $(ip netns pids "$(om_ns srv)"); do
+		case "$(readlink "/proc/$p/exe" 2>/dev/null)" in
+		"$OM_HELPER" | */openvpn) om_fail "$what: process $p left behind: $(tr '\0' ' ' <"/proc/$p/cmdline")" ;;
+		esac
+	done
+}
+
+# a) config error, on line 3
+OM_HELPER_EXTRA='
+bogus_key = 1;'
+om_server_conf plugin
+expect_refusal config "PLUGIN openvpn-mcast: .*helper\.conf:[0-9]+: unknown key 'bogus_key'"
+line=$(grep -n bogus_key "$OM_OUT/helper.conf" | cut -d: -f1)
+grep -q "helper.conf:$line: unknown key" "$OM_OUT/server-config.log" ||
+	om_fail "config: the error names a line other than $line"
+unset OM_HELPER_EXTRA
+om_server_conf plugin
+
+# b) someone else's table of the same name
+om_nsx srv nft add table netdev "$OM_NFT_TABLE"
+expect_refusal table "PLUGIN openvpn-mcast: helper failed: cannot start: divert: nftables table netdev $OM_NFT_TABLE already exists and is not ours"
+om_nsx srv nft list table netdev "$OM_NFT_TABLE" >/dev/null ||
+	om_fail "table: the foreign table was removed"
+om_nsx srv nft delete table netdev "$OM_NFT_TABLE"
+
+# c) another listener on the nflog group
+om_bg nflogger srv tcpdump -i "nflog:$OM_NFLOG_GROUP" -w /dev/null
+nflog_taken() { om_nsx srv grep -qE "^ *$OM_NFLOG_GROUP " /proc/net/netfilter/nfnetlink_log; }
+om_wait 5 "tcpdump listens on nflog group $OM_NFLOG_GROUP" nflog_taken
+expect_refusal nflog "PLUGIN openvpn-mcast: helper failed: cannot start: capture: nflog group $OM_NFLOG_GROUP already has a listener"
+om_bg_stop nflogger
+
+# d) no CAP_NET_RAW (dropped from the bounding set before OpenVPN starts)
+OM_SERVER_PREFIX="setpriv --bounding-set=-net_raw"
+expect_refusal caps "PLUGIN openvpn-mcast: helper failed: cannot start: .*CAP_NET_RAW"
+unset OM_SERVER_PREFIX
+
+# e) a tun device
+OM_SERVER_EXTRA='dev-type tun'
+om_server_conf plugin
+sed -i 's/^dev-type tap$//; s/^dev tap0$/dev tun0/' "$OM_OUT/server.conf"
+expect_refusal tun "works with 'dev-type tap' only"
