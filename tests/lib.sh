@@ -32,6 +32,7 @@
 #            om_cap_after (tapcount: frames arriving on client I's tap0),
 #            om_send_start / om_send_wait / om_send_val (mcsend),
 #            om_mcast_burst N RATE G... (capture on all taps while sending)
+#            tests/tools/igmpsend crafts single IGMP messages (see its header)
 # Checks:    om_assert_eq/ge/le, om_fail, om_wait SECS WHAT CMD...
 # Knobs:     OM_SERVER_EXTRA, OM_CLIENT_EXTRA (config lines appended),
 #            OM_SERVER_PREFIX (e.g. "prlimit --nproc=10:10": wraps openvpn),
