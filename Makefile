@@ -96,6 +96,17 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
 	@sh tests/run-all.sh
 
+# `sudo make demo`: the flooding problem and the fix side by side, in network
+# namespaces (tests/demo/demo.sh); OM_DEMO_FAST=1 for a short self-checking run.
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory all $(TOOLS) tests/demo/chanmeter
+	@bash tests/demo/demo.sh
+
+tests/demo/chanmeter: tests/demo/chanmeter.c
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lpcap
+
 install: all
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/sample-config
