@@ -93,7 +93,7 @@ e2e: all
 	@sh tests/e2e/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS) tests/demo/chanmeter
 	@sh tests/run-all.sh
 
 # `sudo make demo`: the flooding problem and the fix side by side, in network
@@ -119,7 +119,8 @@ install: all
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
-		tests/fuzz/fuzz_igmp tests/bench/bench_lookup
+		tests/fuzz/fuzz_igmp tests/bench/bench_lookup $(TOOLS) tests/demo/chanmeter \
+		$(DEV_BINS)
 	rm -rf tests/out
 
 # Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
