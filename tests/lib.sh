@@ -62,7 +62,9 @@ OM_NS_LIST=()        # full names of the namespaces we created
 OM_SERVER_PID=""
 OM_SERVER_PLUGIN=0   # 1 when the running server loads the plugin
 OM_NCLIENTS=0
-declare -a OM_CLIENT_CN=() OM_CLIENT_PID=()
+# OM_CLIENT_CN: certificate common name; OM_CLIENT_ID: name of its files
+# (the same unless a test gives two clients one CN, see om_client_set_cn).
+declare -a OM_CLIENT_CN=() OM_CLIENT_ID=() OM_CLIENT_PID=()
 declare -A OM_BG_PID=()   # name -> pid of background helpers (recv, cap...)
 
 rm -rf "$OM_OUT"
@@ -316,17 +318,17 @@ om_if_mac() {
 # PKI: one self-signed EC certificate per peer; OpenVPN checks them with
 # peer-fingerprint, so no CA is needed.
 
-om_pki_make() {
-	local cn=$1 dir="$OM_OUT/pki"
+om_pki_make() { # CN [FILE-NAME]
+	local cn=$1 f=${2:-$1} dir="$OM_OUT/pki"
 	mkdir -p "$dir"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		-nodes -subj "/CN=$cn" -days 2 \
-		-keyout "$dir/$cn.key" -out "$dir/$cn.crt" 2>"$dir/$cn.err" ||
-		om_fail "openssl req for $cn: $(cat "$dir/$cn.err")"
-	openssl x509 -in "$dir/$cn.crt" -noout -fingerprint -sha256 |
-		sed 's/^.*=//' >"$dir/$cn.fp"
-	grep -qE '^([0-9A-F]{2}:){31}[0-9A-F]{2}$' "$dir/$cn.fp" ||
-		om_fail "bad fingerprint for $cn: $(cat "$dir/$cn.fp")"
+		-keyout "$dir/$f.key" -out "$dir/$f.crt" 2>"$dir/$f.err" ||
+		om_fail "openssl req for $cn: $(cat "$dir/$f.err")"
+	openssl x509 -in "$dir/$f.crt" -noout -fingerprint -sha256 |
+		sed 's/^.*=//' >"$dir/$f.fp"
+	grep -qE '^([0-9A-F]{2}:){31}[0-9A-F]{2}$' "$dir/$f.fp" ||
+		om_fail "bad fingerprint for $cn: $(cat "$dir/$f.fp")"
 }
 
 om_pki_fp() {
@@ -357,10 +359,18 @@ om_topo_vpn() {
 		ip -n "$(om_ns wan)" link set "pc$i" master br0
 		om_addr "c$i" eth0 "172.16.0.$((10 + i))/24"
 		OM_CLIENT_CN[i]=${OM_NAMES[i - 1]}
+		OM_CLIENT_ID[i]=${OM_NAMES[i - 1]}
 		om_pki_make "${OM_CLIENT_CN[i]}"
 	done
 	OM_NCLIENTS=$n
 	om_log "topology: server + $n clients (${OM_CLIENT_CN[*]}) in $OM_PFX-*"
+}
+
+# om_client_set_cn I CN - give client I a new certificate with common name
+# CN (its files keep their name); before the server starts.
+om_client_set_cn() {
+	OM_CLIENT_CN[$1]=$2
+	om_pki_make "$2" "${OM_CLIENT_ID[$1]}"
 }
 
 # om_topo_source - multicast source namespace "src" on up0 of the server.
@@ -414,7 +424,7 @@ status-version 2
 EOF
 		echo "<peer-fingerprint>"
 		for ((i = 1; i <= OM_NCLIENTS; i++)); do
-			om_pki_fp "${OM_CLIENT_CN[i]}"
+			om_pki_fp "${OM_CLIENT_ID[i]}"
 		done
 		echo "</peer-fingerprint>"
 		if [ "$mode" = plugin ]; then
@@ -467,8 +477,8 @@ om_not_alive() {
 
 # om_client_conf I - write client-<cn>.conf for client I.
 om_client_conf() {
-	local i=$1 cn=${OM_CLIENT_CN[$1]}
-	cat >"$OM_OUT/client-$cn.conf" <<EOF
+	local i=$1 id=${OM_CLIENT_ID[$1]}
+	cat >"$OM_OUT/client-$id.conf" <<EOF
 # written by tests/lib.sh for $OM_TEST
 client
 dev tap0
@@ -476,20 +486,20 @@ dev-type tap
 proto udp4
 remote $OM_SERVER_WAN $OM_VPN_PORT
 nobind
-cert $OM_OUT/pki/$cn.crt
-key $OM_OUT/pki/$cn.key
+cert $OM_OUT/pki/$id.crt
+key $OM_OUT/pki/$id.key
 peer-fingerprint $(om_pki_fp server)
 data-ciphers AES-256-GCM
 explicit-exit-notify 1
 verb 4
 EOF
-	[ -z "${OM_CLIENT_EXTRA:-}" ] || printf '%s\n' "$OM_CLIENT_EXTRA" >>"$OM_OUT/client-$cn.conf"
+	[ -z "${OM_CLIENT_EXTRA:-}" ] || printf '%s\n' "$OM_CLIENT_EXTRA" >>"$OM_OUT/client-$id.conf"
 }
 
 om_client_ready() {
 	local i=$1
 	om_alive "${OM_CLIENT_PID[i]}" || return 99
-	grep -q 'Initialization Sequence Completed' "$OM_OUT/client-${OM_CLIENT_CN[i]}.log" 2>/dev/null &&
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/client-${OM_CLIENT_ID[i]}.log" 2>/dev/null &&
 		[ -n "$(om_if_ipv4 "c$i" tap0)" ]
 }
 
@@ -510,12 +520,12 @@ om_client_has_server_arp() {
 # om_client_start I - start OpenVPN client I in its namespace, wait until its
 # tap has the pushed address, and make it talk to the server once.
 om_client_start() {
-	local i=$1 cn=${OM_CLIENT_CN[$1]}
+	local i=$1 cn=${OM_CLIENT_CN[$1]} id=${OM_CLIENT_ID[$1]}
 	om_client_conf "$i"
-	ip netns exec "$(om_ns "c$i")" openvpn --config "$OM_OUT/client-$cn.conf" \
-		--log "$OM_OUT/client-$cn.log" </dev/null >/dev/null 2>&1 &
+	ip netns exec "$(om_ns "c$i")" openvpn --config "$OM_OUT/client-$id.conf" \
+		--log "$OM_OUT/client-$id.log" </dev/null >/dev/null 2>&1 &
 	OM_CLIENT_PID[i]=$!
-	om_wait 20 "client $cn connected (see client-$cn.log)" om_client_ready "$i"
+	om_wait 20 "client $cn connected (see client-$id.log)" om_client_ready "$i"
 	om_client_poke "$i"
 	om_log "client $cn up: $(om_if_ipv4 "c$i" tap0) $(om_if_mac "c$i" tap0)"
 }
@@ -672,10 +682,18 @@ om_upstream_joined() {
 	ip -n "$(om_ns srv)" maddr show dev up0 | awk -v g="$1" '$1 == "inet" && $2 == g { f = 1 } END { exit !f }'
 }
 
+# om_status_client_by_mac I - client I's CLIENT row, found by the MAC of
+# its tap (unique even when common names repeat with duplicate-cn).
+om_status_client_by_mac() {
+	local mac
+	mac=$(om_if_mac "c$1" tap0) || return 1
+	om_status | awk -F, -v m="$mac" '$1 == "CLIENT" && $6 == m'
+}
+
 # om_helper_has_member I GROUP - the helper lists GROUP for client I.
 om_helper_has_member() {
 	local groups
-	groups=$(om_status_field "${OM_CLIENT_CN[$1]}" 7 2>/dev/null) || return 1
+	groups=$(om_status_client_by_mac "$1" 2>/dev/null | cut -d, -f7) || return 1
 	grep -qw -- "$2" <<<"$groups"
 }
 
@@ -792,10 +810,12 @@ om_wait_quiet() {
 }
 
 # om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
-# background: COUNT datagrams to GROUP at RATE per second, TTL 8.
+# background: COUNT datagrams to GROUP at RATE per second, TTL 8, with
+# OM_SEND_SIZE bytes of UDP payload (default 200).
 om_send_start() {
 	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
-	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 ${ifn:+-i "$ifn"}
+	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 \
+		-s "${OM_SEND_SIZE:-200}" ${ifn:+-i "$ifn"}
 }
 
 # om_send_wait NAME - wait (at most 120 s) for sender NAME to finish.

@@ -1,0 +1,106 @@
+#!/bin/bash
+# test_mcast_two_servers - two OpenVPN TAP servers on one machine, each with
+# the plugin and its own helper (own tap, nftables table, nflog group and
+# control socket, as openvpn-mcast.conf(5) shows for a second instance).
+#   server A on tap0: alice (joins G1) and bob (joins nothing);
+#   server B on tap1: carol (joins G1).
+# smcroute routes G1 from up0 into both taps.
+#   a) each helper lists only its own clients;
+#   b) alice and carol get >= 99 % of G1, bob nothing;
+#   c) stopping server B removes its helper, socket and table, and leaves
+#      server A delivering to alice.
+. "$(dirname "$0")/../lib.sh"
+
+G1=239.1.1.1 N=500 RATE=500
+CTL_A=$OM_CTL_SOCK
+CTL_B="$OM_RUN/ctl-b.sock"
+
+om_topo_mcast 3
+om_server_start plugin
+
+# Server B: server A's configuration with its own tap, port, pool, helper
+# configuration and logs.
+sed -e "s|^control_socket = .*|control_socket = \"$CTL_B\";|" \
+	-e 's|^nft_table = .*|nft_table = "openvpn_mcast_b";|' \
+	-e 's|^nflog_group = .*|nflog_group = 1195;|' \
+	"$OM_OUT/helper.conf" >"$OM_OUT/helper-b.conf"
+sed -e 's|^dev tap0$|dev tap1|' -e 's|^port 1194$|port 1195|' \
+	-e 's|^server 10.8.0.0 |server 10.9.0.0 |' \
+	-e "s|openvpn-status.txt|openvpn-status-b.txt|" \
+	-e "s|$OM_OUT/helper.conf|$OM_OUT/helper-b.conf|" \
+	"$OM_OUT/server.conf" >"$OM_OUT/server-b.conf"
+ip netns exec "$(om_ns srv)" openvpn --config "$OM_OUT/server-b.conf" \
+	--log "$OM_OUT/server-b.log" </dev/null >/dev/null 2>&1 &
+SERVER_B=$!
+server_b_ready() {
+	om_alive "$SERVER_B" || return 99
+	grep -q 'Initialization Sequence Completed' "$OM_OUT/server-b.log" 2>/dev/null &&
+		"$OM_HELPER" status -s "$CTL_B" --csv 2>/dev/null | grep -qx END
+}
+om_wait 20 "server B up with its helper (server-b.log)" server_b_ready
+
+om_client_start 1
+om_client_start 2
+# carol talks to server B.
+OM_VPN_PORT=1195 OM_SERVER_VPN=10.9.0.1
+om_client_start 3
+OM_VPN_PORT=1194 OM_SERVER_VPN=10.8.0.1
+
+# --- a) each helper lists its own clients ------------------------------------------
+clients_of() { # SOCKET
+	"$OM_HELPER" status -s "$1" --csv | awk -F, '$1 == "CLIENT" { print $3 }' | sort | tr '\n' ' '
+}
+om_assert_eq "$(clients_of "$CTL_A")" "alice bob " "clients of helper A"
+om_assert_eq "$(clients_of "$CTL_B")" "carol " "clients of helper B"
+for t in openvpn_mcast openvpn_mcast_b; do
+	om_nsx srv nft list table netdev "$t" >/dev/null 2>&1 || om_fail "nftables table $t missing"
+done
+om_log "ok: both nftables tables present"
+
+# --- b) delivery --------------------------------------------------------------------
+{
+	echo "# written by $OM_TEST"
+	echo "mroute from up0 group $G1 to tap0 tap1"
+} >"$OM_OUT/smcroute.conf"
+om_bg smcroute srv smcrouted -n -f "$OM_OUT/smcroute.conf" -l debug \
+	-u "$OM_RUN/smcroute.sock" -P "$OM_RUN/smcroute.pid"
+smcroute_ready() {
+	om_alive "${OM_BG_PID[smcroute]}" || return 99
+	om_nsx srv smcroutectl -u "$OM_RUN/smcroute.sock" show routes >/dev/null 2>&1 &&
+		om_nsx srv grep -q ' tap1 ' /proc/net/ip_mr_vif
+}
+om_wait 10 "smcrouted running (smcroute.err)" smcroute_ready
+
+om_recv_start 1 "$G1"
+OM_CTL_SOCK=$CTL_B
+om_recv_start 3 "$G1"
+OM_CTL_SOCK=$CTL_A
+om_mcast_burst "$N" "$RATE" "$G1"
+min=$(om_pct_min "$N" 99)
+om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap (server A): frames of $G1"
+om_assert_ge "$(om_cap_count 3 "$G1")" "$min" "carol's tap (server B): frames of $G1"
+om_assert_eq "$(om_cap_routed 2)" 0 "bob's tap (server A): multicast data frames"
+for i in 1 2 3; do
+	mv "$OM_OUT/cap-c$i.out" "$OM_OUT/cap-c$i.both.out"
+	mv "$OM_OUT/frames-c$i.log" "$OM_OUT/frames-c$i.both.log"
+done
+
+# --- c) stop server B -----------------------------------------------------------------
+kill -TERM "$SERVER_B"
+om_wait 20 "server B exits" om_not_alive "$SERVER_B"
+wait "$SERVER_B" 2>/dev/null || true
+[ ! -e "$CTL_B" ] || om_fail "server B's control socket left behind"
+if om_nsx srv nft list table netdev openvpn_mcast_b >/dev/null 2>&1; then
+	om_fail "server B's nftables table left behind"
+fi
+om_nft_table_present || om_fail "server A's nftables table went away with server B"
+n_helpers=0
+for p in $(ip netns pids "$(om_ns srv)"); do
+	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && n_helpers=$((n_helpers + 1))
+done
+om_assert_eq "$n_helpers" 1 "helper processes left (server A's)"
+
+om_mcast_burst "$N" "$RATE" "$G1"
+om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap: frames of $G1 after server B stopped"
+om_assert_eq "$(om_cap_routed 2)" 0 "bob's tap: multicast data frames after server B stopped"
+om_recv_stop 1 "$G1"
