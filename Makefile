@@ -25,6 +25,13 @@ CFLAGS   += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CPPFLAGS += -Iinclude -Ihelper -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	    -DDEFAULT_HELPER='"$(SBINDIR)/openvpn-mcast-helper"'
 
+# The helper's default path is compiled in: rebuild what embeds it when
+# PREFIX or SBINDIR change (e.g. `make install PREFIX=/usr` after `make`).
+PATH_STAMP := .sbindir-stamp
+ifneq ($(filter-out clean deps distclean,$(or $(MAKECMDGOALS),all)),)
+$(shell echo '$(SBINDIR)' | cmp -s - $(PATH_STAMP) 2>/dev/null || echo '$(SBINDIR)' >$(PATH_STAMP))
+endif
+
 PLUGIN     := plugin/openvpn-plugin-mcast.so
 HELPER     := helper/openvpn-mcast-helper
 
@@ -67,6 +74,8 @@ plugin/%.o: plugin/%.c $(HDRS)
 %.pic.o: %.c $(HDRS)
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+helper/config.o helper/config.pic.o: $(PATH_STAMP)
 
 $(HELPER): $(HELPER_OBJS)
 	@echo '  CC      $@'
@@ -121,7 +130,7 @@ clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
 		tests/fuzz/fuzz_igmp tests/bench/bench_lookup $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
-	rm -rf tests/out
+	rm -rf tests/out $(PATH_STAMP)
 
 # Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
 DATAPATH_OBJS := helper/log.o helper/caps.o helper/divert.o helper/capture.o helper/repl.o
