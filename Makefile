@@ -25,6 +25,13 @@ CFLAGS   += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 CPPFLAGS += -Iinclude -Ihelper -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	    -DDEFAULT_HELPER='"$(SBINDIR)/openvpn-mcast-helper"'
 
+# The helper's default path is compiled in: rebuild what embeds it when
+# PREFIX or SBINDIR change (e.g. `make install PREFIX=/usr` after `make`).
+PATH_STAMP := .sbindir-stamp
+ifneq ($(filter-out clean deps distclean,$(or $(MAKECMDGOALS),all)),)
+$(shell echo '$(SBINDIR)' | cmp -s - $(PATH_STAMP) 2>/dev/null || echo '$(SBINDIR)' >$(PATH_STAMP))
+endif
+
 PLUGIN     := plugin/openvpn-plugin-mcast.so
 HELPER     := helper/openvpn-mcast-helper
 
@@ -68,6 +75,8 @@ plugin/%.o: plugin/%.c $(HDRS)
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
+helper/config.o helper/config.pic.o: $(PATH_STAMP)
+
 $(HELPER): $(HELPER_OBJS)
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
@@ -93,8 +102,19 @@ e2e: all
 	@sh tests/e2e/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TOOLS) tests/demo/chanmeter
 	@sh tests/run-all.sh
+
+# `sudo make demo`: the flooding problem and the fix side by side, in network
+# namespaces (tests/demo/demo.sh); OM_DEMO_FAST=1 for a short self-checking run.
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory all $(TOOLS) tests/demo/chanmeter
+	@bash tests/demo/demo.sh
+
+tests/demo/chanmeter: tests/demo/chanmeter.c
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lpcap
 
 install: all
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
@@ -108,8 +128,9 @@ install: all
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
-		tests/fuzz/fuzz_igmp tests/bench/bench_lookup
-	rm -rf tests/out
+		tests/fuzz/fuzz_igmp tests/bench/bench_lookup $(TOOLS) tests/demo/chanmeter \
+		$(DEV_BINS)
+	rm -rf tests/out $(PATH_STAMP)
 
 # Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
 DATAPATH_OBJS := helper/log.o helper/caps.o helper/divert.o helper/capture.o helper/repl.o

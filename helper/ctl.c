@@ -182,7 +182,8 @@ static int ctl_clear_stale(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path);
 }
 
-/* Create the socket's directory (e.g. /run/openvpn-mcast) if it is missing. */
+/* Create the socket's directory and its parents (e.g. /run/openvpn-mcast)
+ * if they are missing, as mkdir -p. */
 static int ctl_mkdir_parent(const char *path)
 {
 	char dir[sizeof(ctl_path)];
@@ -193,9 +194,18 @@ static int ctl_mkdir_parent(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = c;
+		if (!c)
+			return 0;
+	}
 }
 
 int ctl_open(const char *path, ctl_handler handler, void *arg)

@@ -342,11 +342,6 @@ int divert_reinstall(void)
 	return 0;
 }
 
-enum divert_hook divert_hook_active(void)
-{
-	return dv.installed ? dv.hook : DIVERT_AUTO;
-}
-
 int divert_remove(void)
 {
 	char cmd[160];

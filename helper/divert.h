@@ -94,9 +94,6 @@ int divert_present(void);
  */
 int divert_reinstall(void);
 
-/** divert_hook_active() - the variant installed, DIVERT_AUTO if none. */
-enum divert_hook divert_hook_active(void);
-
 /**
  * divert_remove() - delete our table if we installed it. Idempotent; a
  * table that is already gone is not an error.

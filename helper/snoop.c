@@ -150,8 +150,3 @@ void snoop_stop(void)
 		ev_timer_cancel(sn.timer);
 	sn.timer = 0;
 }
-
-int snoop_active(void)
-{
-	return sn.pc != NULL;
-}

@@ -25,7 +25,4 @@ int snoop_start(const char *dev, snoop_cb cb, void *arg);
 /** snoop_stop() - stop capturing and cancel retries. */
 void snoop_stop(void);
 
-/** snoop_active() - 1 while a capture is open, else 0. */
-int snoop_active(void);
-
 #endif

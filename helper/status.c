@@ -9,7 +9,8 @@
 #include "registry.h"
 #include "status.h"
 
-void status_field(FILE *out, const char *s)
+/* One CSV field: characters that would break the row become '_'. */
+static void status_field(FILE *out, const char *s)
 {
 	for (; *s; s++)
 		fputc((unsigned char)*s < 0x20 || *s == ',' || *s == '"' || *s == 0x7f ? '_' : *s, out);

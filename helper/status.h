@@ -34,12 +34,6 @@ struct status_view {
 int status_write(FILE *out, const struct status_view *v, time_t now);
 
 /**
- * status_field() - write @s as one CSV field: characters that would break
- * the row (comma, quote, control characters) become '_'.
- */
-void status_field(FILE *out, const char *s);
-
-/**
  * status_write_file() - write the report to @path atomically (temporary
  * file in the same directory, then rename). Return 0, or -1 with errno.
  */

@@ -4,8 +4,8 @@
 #   a) a config error is reported as file:line: message;
 #   b) the nftables table name is already taken by something else;
 #   c) the nflog group already has a listener;
-#   d) the helper lacks CAP_NET_RAW;
-#   e) the device is a tun, not a tap (refused when the device comes up).
+#   d) the helper lacks CAP_NET_RAW.
+# (A tun device: test_plugin_tun_refused.)
 # Each time OpenVPN must stop, and leave no helper process behind.
 . "$(dirname "$0")/../lib.sh"
 
@@ -62,8 +62,3 @@ OM_SERVER_PREFIX="setpriv --bounding-set=-net_raw"
 expect_refusal caps "PLUGIN openvpn-mcast: helper failed: cannot start: .*CAP_NET_RAW"
 unset OM_SERVER_PREFIX
 
-# e) a tun device
-OM_SERVER_EXTRA='dev-type tun'
-om_server_conf plugin
-sed -i 's/^dev-type tap$//; s/^dev tap0$/dev tun0/' "$OM_OUT/server.conf"
-expect_refusal tun "works with 'dev-type tap' only"
