@@ -782,6 +782,13 @@ om_cap_after() {
 		if (us > t) n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log"
 }
 
+# om_cap_count_from I GROUP SOURCE - UDP frames to GROUP from SOURCE on
+# client I (from the frame log).
+om_cap_count_from() {
+	awk -v g="$2" -v s="$3" '$2 == g && $3 == "udp" && $6 == s { n++ } END { print n + 0 }' \
+		"$OM_OUT/frames-c$1.log"
+}
+
 # om_cap_frames_now I GROUP - UDP frames to GROUP seen so far (while running).
 om_cap_frames_now() {
 	awk -v g="$2" '$2 == g && $3 == "udp" { n++ } END { print n + 0 }' "$OM_OUT/frames-c$1.log" 2>/dev/null || echo 0
@@ -812,11 +819,12 @@ om_wait_quiet() {
 
 # om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
 # background: COUNT datagrams to GROUP at RATE per second, TTL 8, with
-# OM_SEND_SIZE bytes of UDP payload (default 200).
+# OM_SEND_SIZE bytes of UDP payload (default 200), from source address
+# OM_SEND_FROM if set.
 om_send_start() {
 	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
 	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 \
-		-s "${OM_SEND_SIZE:-200}" ${ifn:+-i "$ifn"}
+		-s "${OM_SEND_SIZE:-200}" ${ifn:+-i "$ifn"} ${OM_SEND_FROM:+-b "$OM_SEND_FROM"}
 }
 
 # om_send_wait NAME - wait (at most 120 s) for sender NAME to finish.

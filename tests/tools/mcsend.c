@@ -47,12 +47,13 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mcsend -g GROUP -p PORT [-n COUNT] [-r PPS] [-t TTL]\n"
-		"              [-i IFNAME] [-s SIZE]\n"
+		"              [-i IFNAME] [-s SIZE] [-b SRCADDR]\n"
 		"  -n  datagrams to send (default 1000)\n"
 		"  -r  datagrams per second (default 500)\n"
 		"  -t  IP TTL (default 8)\n"
 		"  -i  outgoing interface (default: routing table)\n"
-		"  -s  UDP payload size, %d..%d (default 200)\n",
+		"  -s  UDP payload size, %d..%d (default 200)\n"
+		"  -b  source address to send from (one of this host's)\n",
 		HDR_LEN, MAX_SIZE);
 	exit(2);
 }
@@ -91,7 +92,7 @@ static void put_u64(uint8_t *p, uint64_t v)
 
 int main(int argc, char **argv)
 {
-	const char *group = NULL, *ifname = NULL;
+	const char *group = NULL, *ifname = NULL, *bind_s = NULL;
 	long port = -1, count = 1000, rate = 500, ttl = 8, size = 200;
 	static unsigned long errs[MAX_ERRNO];
 	unsigned long sent = 0, errors = 0;
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
 	uint8_t buf[MAX_SIZE];
 	int opt, fd, one = 1, zero = 0;
 
-	while ((opt = getopt(argc, argv, "g:p:n:r:t:i:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:p:n:r:t:i:s:b:")) != -1) {
 		switch (opt) {
 		case 'g': group = optarg; break;
 		case 'p': port = parse_num(optarg, 1, 65535); break;
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
 		case 't': ttl = parse_num(optarg, 1, 255); break;
 		case 'i': ifname = optarg; break;
 		case 's': size = parse_num(optarg, HDR_LEN, MAX_SIZE); break;
+		case 'b': bind_s = optarg; break;
 		default: usage();
 		}
 	}
@@ -142,6 +144,17 @@ int main(int argc, char **argv)
 		}
 		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr))) {
 			perror("mcsend: IP_MULTICAST_IF");
+			return 2;
+		}
+	}
+
+	if (bind_s) {
+		struct sockaddr_in src = { .sin_family = AF_INET };
+
+		if (inet_pton(AF_INET, bind_s, &src.sin_addr) != 1 ||
+		    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+			fprintf(stderr, "mcsend: cannot send from %s: %s\n", bind_s,
+				strerror(errno));
 			return 2;
 		}
 	}

@@ -12,7 +12,7 @@
  *   ...
  *   tapcount total=<frames> dropped=<frames the kernel dropped>
  * With -o FILE, every counted frame is also logged to FILE as
- *   <epoch.us> <group> <proto> <u|m> <mcsend seq or -1>
+ *   <epoch.us> <group> <proto> <u|m> <mcsend seq or -1> <source address>
  * (u/m: unicast or multicast destination MAC).
  */
 #define _GNU_SOURCE
@@ -101,11 +101,12 @@ static void count_frame(const struct pcap_pkthdr *h, const u_char *f)
 	keys[i].unicast += (unsigned long)unicast;
 	total++;
 	if (framelog) {
-		char g[INET_ADDRSTRLEN], pb[16];
+		char g[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN], pb[16];
 		inet_ntop(AF_INET, &dst, g, sizeof(g));
-		fprintf(framelog, "%ld.%06ld %s %s %c %ld\n", (long)h->ts.tv_sec,
+		inet_ntop(AF_INET, ip + 12, src, sizeof(src));
+		fprintf(framelog, "%ld.%06ld %s %s %c %ld %s\n", (long)h->ts.tv_sec,
 			(long)h->ts.tv_usec, g, proto_name(proto, pb, sizeof(pb)),
-			unicast ? 'u' : 'm', seq);
+			unicast ? 'u' : 'm', seq, src);
 	}
 }
 
