@@ -704,12 +704,14 @@ om_helper_lacks_member() {
 }
 
 # om_recv_start I GROUP [SOURCE] - client I joins GROUP on its tap0 (SOURCE:
-# IGMPv3 source-specific) and counts datagrams.  Returns once it has joined
-# and, with the plugin loaded, once the helper lists the membership.
+# IGMPv3 source-specific; "!SOURCE": any source but that one) and counts
+# datagrams.  Returns once it has joined and, with the plugin loaded, once
+# the helper lists the membership.
 om_recv_start() {
-	local i=$1 g=$2 src=${3:-}
+	local i=$1 g=$2 src=${3:-} opt=-s
 	local name="recv-c$i-$g"
-	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0 ${src:+-s "$src"}
+	case "$src" in '!'*) opt=-x src=${src#!} ;; esac
+	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0 ${src:+"$opt" "$src"}
 	om_wait 5 "$name joined" om_bg_alive_grep "$name" '^joined '
 	if [ "$OM_SERVER_PLUGIN" = 1 ]; then
 		om_wait 5 "helper lists ${OM_CLIENT_CN[i]} as member of $g" om_helper_has_member "$i" "$g"

@@ -3,8 +3,9 @@
  * that mcsend sends to it, for the end-to-end tests.
  *
  * It joins with the protocol-independent API (MCAST_JOIN_GROUP, or
- * MCAST_JOIN_SOURCE_GROUP with -s for an IGMPv3 source-specific join), so
- * the kernel sends the IGMP report on exactly the interface given.
+ * MCAST_JOIN_SOURCE_GROUP with -s for an IGMPv3 source-specific join; -x
+ * then blocks one source of an any-source join: IGMPv3 EXCLUDE {source}),
+ * so the kernel sends the IGMP report on exactly the interface given.
  *
  * Signals:
  *   SIGUSR1        leave the group now (the kernel sends the Leave / v3
@@ -58,8 +59,10 @@ static void on_leave(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mcrecv -g GROUP -p PORT -i IFNAME [-s SOURCE] [-d SECONDS]\n"
+		"usage: mcrecv -g GROUP -p PORT -i IFNAME [-s SOURCE | -x SOURCE]\n"
+		"              [-d SECONDS]\n"
 		"  -s  source-specific (IGMPv3 INCLUDE) join of SOURCE\n"
+		"  -x  any-source join that blocks SOURCE (IGMPv3 EXCLUDE)\n"
 		"  -d  stop after SECONDS (default: run until SIGTERM)\n"
 		"  SIGUSR1 leaves the group; SIGTERM prints the counts and exits\n");
 	exit(2);
@@ -92,7 +95,7 @@ static int set_sockaddr(struct sockaddr_storage *ss, const char *addr)
 
 int main(int argc, char **argv)
 {
-	const char *group = NULL, *ifname = NULL, *source = NULL;
+	const char *group = NULL, *ifname = NULL, *source = NULL, *block = NULL;
 	long port = -1;
 	double duration = 0;
 	unsigned long received = 0, unique = 0, dup = 0, foreign = 0;
@@ -105,18 +108,19 @@ int main(int argc, char **argv)
 	struct group_source_req gsr;
 	struct sockaddr_in bind_addr = { .sin_family = AF_INET };
 
-	while ((opt = getopt(argc, argv, "g:p:i:s:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:p:i:s:x:d:")) != -1) {
 		switch (opt) {
 		case 'g': group = optarg; break;
 		case 'p': port = atol(optarg); break;
 		case 'i': ifname = optarg; break;
 		case 's': source = optarg; break;
+		case 'x': block = optarg; break;
 		case 'd': duration = atof(optarg); break;
 		default: usage();
 		}
 	}
 	if (!group || !ifname || port <= 0 || port > 65535 || optind != argc ||
-	    duration < 0)
+	    duration < 0 || (source && block))
 		usage();
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
@@ -165,6 +169,15 @@ int main(int argc, char **argv)
 		   : setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &gr, sizeof(gr))) {
 		perror("mcrecv: join");
 		return 2;
+	}
+	if (block) {
+		struct group_source_req bsr = gsr;
+
+		if (set_sockaddr(&bsr.gsr_source, block) ||
+		    setsockopt(fd, IPPROTO_IP, MCAST_BLOCK_SOURCE, &bsr, sizeof(bsr))) {
+			perror("mcrecv: block source");
+			return 2;
+		}
 	}
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
