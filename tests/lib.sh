@@ -59,6 +59,8 @@ OM_SERVER_VPN=10.8.0.1
 OM_SRC_ADDR=10.99.0.2
 OM_SRC_NET=10.99.0.0/24
 
+OM_RUN=""            # private directory for sockets (set below)
+OM_CTL_SOCK=""
 OM_NS_LIST=()        # full names of the namespaces we created
 OM_SERVER_PID=""
 OM_SERVER_PLUGIN=0   # 1 when the running server loads the plugin
@@ -70,10 +72,6 @@ declare -A OM_BG_PID=()   # name -> pid of background helpers (recv, cap...)
 
 rm -rf "$OM_OUT"
 mkdir -p "$OM_OUT"
-# Control socket paths must fit in sun_path (108 bytes); a CI checkout can
-# live deep in the file system, so sockets go to a short private directory.
-OM_RUN=$(mktemp -d /tmp/om.XXXXXX)
-OM_CTL_SOCK="$OM_RUN/ctl.sock"
 
 # ---------------------------------------------------------------------------
 # Logging and assertions
@@ -247,7 +245,7 @@ om_cleanup() {
 		ip netns del "$ns" 2>/dev/null || om_log "cleanup: cannot delete netns $ns"
 	done
 	wait 2>/dev/null
-	rm -rf "$OM_RUN"
+	[ -z "${OM_RUN:-}" ] || rm -rf "$OM_RUN"
 	if [ "$rc" -eq 0 ]; then
 		om_log "$OM_TEST: PASS"
 	else
@@ -258,6 +256,11 @@ om_cleanup() {
 trap om_cleanup EXIT
 trap 'om_log "interrupted"; exit 130' INT
 trap 'om_log "terminated"; exit 143' TERM
+
+# Control socket paths must fit in sun_path (108 bytes); a CI checkout can
+# live deep in the file system, so sockets go to a short private directory.
+OM_RUN=$(mktemp -d /tmp/om.XXXXXX)
+OM_CTL_SOCK="$OM_RUN/ctl.sock"
 
 # ---------------------------------------------------------------------------
 # Namespaces and links
