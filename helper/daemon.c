@@ -105,10 +105,16 @@ static void on_learn(const struct mcp_msg *m)
 		old_id = owner->id;
 	if (reg_learn(d.reg, m->client_id, op, addr) == 0) {
 		log_info("client %u (%s): learn-address %s %s", m->client_id, cn, op, addr);
-		if (!strcmp(op, "delete"))
+		if (!strcmp(op, "delete")) {
 			igmpd_mac_gone(m->client_id, mac);
-		else if (owner && old_id != m->client_id)
+			return;
+		}
+		if (owner && old_id != m->client_id)
 			igmpd_mac_gone(old_id, mac);
+		/* A new or reconnected client: learn its groups now rather than
+		 * at the next general query. */
+		if (owner != reg_find(d.reg, m->client_id))
+			igmpd_query_host(mac);
 		return;
 	}
 	/* learn-address also reports IP routes and stale deletes; neither is
@@ -186,6 +192,7 @@ static void on_message(const struct mcp_msg *m, void *arg)
 		}
 		log_info("client %u connected: cn=%s ip=%s real=%s", m->client_id, m->field[0],
 			 m->field[1], m->field[2]);
+		igmpd_client_connected();
 		break;
 	case MCP_LEARN:
 		on_learn(m);

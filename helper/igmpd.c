@@ -30,6 +30,16 @@
 #define IGMPD_QUERY_ID 0x6d63 /* "mc": marks our own queries */
 #define IGMPD_MAX_GROUPS 1024
 #define IGMPD_DEFER_MAX 8
+/* Max response time of a query to one new client: it answers within 1 s. */
+#define IGMPD_HOST_QUERY_DS 10
+/*
+ * A reconnecting client (persist-tun) keeps its sockets and reports nothing,
+ * and OpenVPN learns its MAC only from its first frame. So after a connect,
+ * while some client is still silent, a few all-hosts queries ask everyone:
+ * the first is due once the new data channel is up.
+ */
+#define IGMPD_CONNECT_QUERY_MS 1000
+#define IGMPD_CONNECT_ROUNDS 3
 #define IGMPD_DEFER_LEN 2048 /* the capture's snaplen */
 
 static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
@@ -45,6 +55,8 @@ static struct {
 	uint32_t tap_ip;
 	int up;
 	int timer;
+	unsigned connect_rounds;  /* all-hosts queries still due for new clients */
+	uint64_t connect_next;
 } ig;
 
 static void igmpd_notify(void *arg, const struct mship_event *ev)
@@ -89,14 +101,15 @@ static void igmpd_read_addr(void)
 	close(fd);
 }
 
-static void igmpd_send_query(void)
+/* A general query to @dst: the all-hosts MAC, or one client's MAC. */
+static void igmpd_send_query(const uint8_t dst[6], uint32_t max_resp_ds)
 {
 	uint8_t frame[IGMP_QUERY_MAXLEN];
 	struct igmp_query_params qp = {
 		.version = ig.cfg->igmp.version,
 		.src_ip = ig.tap_ip,
 		.ip_id = IGMPD_QUERY_ID,
-		.max_resp_ds = (uint32_t)ig.cfg->igmp.query_response_interval * 10,
+		.max_resp_ds = max_resp_ds,
 		.qrv = (uint8_t)(ig.cfg->igmp.robustness <= 7 ? ig.cfg->igmp.robustness : 0),
 		.qqi = (uint32_t)ig.cfg->igmp.query_interval,
 	};
@@ -115,10 +128,35 @@ static void igmpd_send_query(void)
 	}
 	/* repl writes the Ethernet header itself: hand it the IP packet. */
 	if (repl_send(frame + IGMP_ETH_HLEN, (size_t)n - IGMP_ETH_HLEN,
-		      &all_hosts_mac, 1) != 1)
+		      (const uint8_t (*)[6])dst, 1) != 1)
 		log_debug("igmp: general query not sent");
 	else
 		log_debug("igmp: sent a v%d general query on %s", qp.version, ig.dev);
+}
+
+/* Is some client still without a MAC (it has sent nothing yet)? */
+static int igmpd_someone_unlearned(void)
+{
+	for (unsigned i = 0; i < reg_count(ig.reg); i++)
+		if (!reg_at(ig.reg, i)->nmacs)
+			return 1;
+	return 0;
+}
+
+void igmpd_client_connected(void)
+{
+	if (!ig.up || ig.cfg->igmp.querier == QUERIER_OFF)
+		return;
+	if (!ig.connect_rounds)
+		ig.connect_next = ev_now_ms() + IGMPD_CONNECT_QUERY_MS;
+	ig.connect_rounds = IGMPD_CONNECT_ROUNDS;
+}
+
+void igmpd_query_host(const uint8_t mac[6])
+{
+	if (!ig.up || ig.cfg->igmp.querier == QUERIER_OFF)
+		return;
+	igmpd_send_query(mac, IGMPD_HOST_QUERY_DS);
 }
 
 static void igmpd_tick(void *arg)
@@ -129,8 +167,17 @@ static void igmpd_tick(void *arg)
 	/* Unconditionally: it is cheap when nothing is due, and it also
 	 * retries a group view that an allocation failure left empty. */
 	mship_expire(ig.ms, now);
+	if (ig.up && ig.connect_rounds && now >= ig.connect_next) {
+		if (igmpd_someone_unlearned()) {
+			igmpd_send_query(all_hosts_mac, IGMPD_HOST_QUERY_DS);
+			ig.connect_rounds--;
+			ig.connect_next = now + 2 * IGMPD_CONNECT_QUERY_MS;
+		} else {
+			ig.connect_rounds = 0;
+		}
+	}
 	if (ig.up && querier_next(&ig.q) <= now && querier_poll(&ig.q, now))
-		igmpd_send_query();
+		igmpd_send_query(all_hosts_mac, (uint32_t)ig.cfg->igmp.query_response_interval * 10);
 }
 
 static void igmpd_frame(const uint8_t *frame, size_t len, void *arg);

@@ -30,6 +30,20 @@ void igmpd_client_gone(uint32_t id);
 /** igmpd_mac_gone() - drop the memberships reported from one MAC of @id. */
 void igmpd_mac_gone(uint32_t id, const uint8_t mac[6]);
 
+/**
+ * igmpd_query_host() - send a general query to one client's MAC only. A
+ * client that reconnects keeps its tap and its sockets, so its kernel
+ * reports nothing by itself; this asks it at once, without disturbing the
+ * other clients or the querier on the tap. Nothing with igmp.querier off.
+ */
+void igmpd_query_host(const uint8_t mac[6]);
+
+/**
+ * igmpd_client_connected() - a client connected: until it has sent a frame,
+ * ask all hosts for their groups a few times (see IGMPD_CONNECT_ROUNDS).
+ */
+void igmpd_client_connected(void);
+
 /** igmpd_client_groups() - write @c's groups, space separated. */
 void igmpd_client_groups(const struct client *c, FILE *out);
 
