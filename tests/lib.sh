@@ -897,6 +897,16 @@ om_smcroute_ready() {
 		om_nsx srv grep -q ' tap0 ' /proc/net/ip_mr_vif
 }
 
+# om_helper_pids - pids of helper processes in the server namespace, one
+# per line.
+om_helper_pids() {
+	local p
+	for p in $(ip netns pids "$(om_ns srv)"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && echo "$p"
+	done
+	return 0
+}
+
 # om_nft_table_present - the helper's netdev table exists in the server
 # namespace.
 om_nft_table_present() {

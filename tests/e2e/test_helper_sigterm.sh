@@ -20,10 +20,7 @@ done
 tail -n 1 "$OM_RUN/mcast-status.csv" | grep -qx END || om_fail "status file does not end with END"
 om_log "ok: status file lists both clients and ends with END"
 
-helper=""
-for p in $(ip netns pids "$(om_ns srv)"); do
-	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && helper=$p
-done
+helper=$(om_helper_pids)
 [ -n "$helper" ] || om_fail "no helper process in the server namespace"
 om_nft_table_present || om_fail "helper's table missing before the test"
 kill -TERM "$helper"

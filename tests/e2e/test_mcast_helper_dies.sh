@@ -26,13 +26,6 @@ keep_burst() {
 		mv "$OM_OUT/frames-c$i.log" "$OM_OUT/frames-c$i.$1.log"
 	done
 }
-helper_pid() {
-	local p
-	for p in $(ip netns pids "$(om_ns srv)"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && echo "$p"
-	done
-	return 0
-}
 
 # --- 1) helper alive ----------------------------------------------------------
 om_recv_start 1 "$G1"
@@ -43,7 +36,7 @@ om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (helper 
 keep_burst alive
 
 # --- 2) helper killed -----------------------------------------------------------
-helper=$(helper_pid)
+helper=$(om_helper_pids)
 om_assert_eq "$(wc -w <<<"$helper")" 1 "helper processes"
 kill -KILL "$helper"
 om_log "killed helper pid $helper"
@@ -80,7 +73,7 @@ for i in 1 2 3; do
 	om_client_poke "$i"
 done
 om_wait_status
-om_assert_eq "$(helper_pid | wc -w)" 1 "helper processes after the restart"
+om_assert_eq "$(om_helper_pids | wc -w)" 1 "helper processes after the restart"
 # A hard restart recreates tap0; igmpproxy keeps its old multicast
 # interface for it and would route nothing into the new one, so the
 # operator restarts igmpproxy too.

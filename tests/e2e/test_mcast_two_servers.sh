@@ -94,10 +94,7 @@ if om_nsx srv nft list table netdev openvpn_mcast_b >/dev/null 2>&1; then
 	om_fail "server B's nftables table left behind"
 fi
 om_nft_table_present || om_fail "server A's nftables table went away with server B"
-n_helpers=0
-for p in $(ip netns pids "$(om_ns srv)"); do
-	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && n_helpers=$((n_helpers + 1))
-done
+n_helpers=$(om_helper_pids | wc -l)
 om_assert_eq "$n_helpers" 1 "helper processes left (server A's)"
 
 om_mcast_burst "$N" "$RATE" "$G1"

@@ -18,14 +18,6 @@ om_topo_vpn 2
 om_server_start plugin
 for i in 1 2; do om_client_start "$i"; done
 
-# helper_pids - pids of helper processes in the server namespace.
-helper_pids() {
-	local p
-	for p in $(ip netns pids "$(om_ns srv)"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && echo "$p"
-	done
-	return 0
-}
 # all_listed_once - each client exactly once, as it is now.
 all_listed_once() {
 	local st i cn
@@ -52,7 +44,7 @@ restart_and_reconnect() {
 }
 
 om_wait 5 "both clients listed" all_listed_once
-helper1=$(helper_pids)
+helper1=$(om_helper_pids)
 om_assert_eq "$(wc -w <<<"$helper1")" 1 "helper processes before the restarts"
 table_before=0
 om_nft_table_present && table_before=1
@@ -71,7 +63,7 @@ fi
 restart_and_reconnect HUP
 om_wait 10 "both clients listed once, as they are now, after SIGHUP" all_listed_once
 om_status_save after-hup
-helper2=$(helper_pids)
+helper2=$(om_helper_pids)
 om_assert_eq "$(wc -w <<<"$helper2")" 1 "helper processes after SIGHUP"
 om_log "helper pid $helper1 -> $helper2"
 
