@@ -64,7 +64,7 @@ static void helper_reap(struct plugin *p, int options)
 	if (p->pid <= 0 || waitpid(p->pid, &status, options) != p->pid)
 		return;
 	if (WIFEXITED(status))
-		plog(p, WIFEXITED(status) && !WEXITSTATUS(status) ? PLOG_NOTE : PLOG_ERR,
+		plog(p, WEXITSTATUS(status) ? PLOG_ERR : PLOG_NOTE,
 		     "helper (pid %d) exited with status %d", (int)p->pid, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		plog(p, PLOG_ERR, "helper (pid %d) killed by signal %d", (int)p->pid, WTERMSIG(status));
