@@ -189,31 +189,33 @@ om_need_tools() {
 # what is still there after 3 s.  All namespaces at once: OpenVPN clients
 # take a second to send their exit notification, and that adds up.
 om_kill_all_in_ns() {
-	local ns pids all i
+	local ns pids
 	for ns in "$@"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null) || continue
 		# shellcheck disable=SC2086
 		[ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
 	done
-	for i in $(seq 1 60); do
-		all=""
-		for ns in "$@"; do
-			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
-		done
-		[ -n "${all// /}" ] || return 0
-		sleep 0.05
-	done
-	om_log "cleanup: killing stubborn processes:$all"
+	om_ns_wait_empty 60 "$@" && return 0
+	om_log "cleanup: killing stubborn processes:$OM_NS_LEFT"
 	# shellcheck disable=SC2086
-	kill -KILL $all 2>/dev/null || true
-	for i in $(seq 1 40); do
-		all=""
+	kill -KILL $OM_NS_LEFT 2>/dev/null || true
+	om_ns_wait_empty 40 "$@" || true
+}
+
+# om_ns_wait_empty TRIES NS... - poll every 50 ms until no process is left
+# in the namespaces; false after TRIES polls, leaving the pids in OM_NS_LEFT.
+om_ns_wait_empty() {
+	local tries=$1 i ns
+	shift
+	for ((i = 0; i < tries; i++)); do
+		OM_NS_LEFT=""
 		for ns in "$@"; do
-			all="$all $(ip netns pids "$ns" 2>/dev/null || true)"
+			OM_NS_LEFT="$OM_NS_LEFT $(ip netns pids "$ns" 2>/dev/null || true)"
 		done
-		[ -n "${all// /}" ] || return 0
+		[ -n "${OM_NS_LEFT// /}" ] || return 0
 		sleep 0.05
 	done
+	return 1
 }
 
 # om_dump_diag - on failure, the few lines most likely to explain it.
