@@ -6,8 +6,11 @@
 #   - every end-to-end test tests/e2e/test_*.sh, except those listed in
 #     tests/e2e/PENDING (written ahead of the code they test)
 #   - `make fuzz-check`, if the Makefile has that target and clang exists
-# Prints one PASS/FAIL line per test (with the log tail on failure) and ends
-# with the line "N passed, N failed".  Exits non-zero if anything failed.
+# Prints one PASS/FAIL/SKIP line per test (with the log tail on failure) and
+# ends with the line "N passed, N failed, N skipped".  Exits non-zero if
+# anything failed.  A test that exits 77 could not run here (e.g. it needs
+# kernel multicast routing): it counts as skipped, with the reason from its
+# last "SKIP:" log line, never as passed.
 #
 # Usage: sh tests/run-all.sh [--e2e-only] [NAME...]
 #   NAME limits the run to tests whose name (e.g. test_registry) is given;
@@ -39,6 +42,7 @@ done
 
 passed=0
 failed=0
+skipped=0
 failed_names=""
 SUMMARY="$OUT/summary.txt"
 : >"$SUMMARY"
@@ -77,6 +81,10 @@ run_one() {
 	if [ "$rc" -eq 0 ]; then
 		result "PASS $kind/$name (${secs}s)"
 		passed=$((passed + 1))
+	elif [ "$rc" -eq 77 ]; then
+		why=$(sed -n 's/^.*SKIP: //p' "$log" | tail -n 1)
+		result "SKIP $kind/$name (${why:-no reason given})"
+		skipped=$((skipped + 1))
 	else
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 			why="timed out after ${limit}s"
@@ -124,6 +132,7 @@ for t in tests/e2e/test_*.sh; do
 	name=$(basename "$t" .sh)
 	if [ -z "$only" ] && pending "$name"; then
 		result "SKIP e2e/$name (listed in tests/e2e/PENDING)"
+		skipped=$((skipped + 1))
 		continue
 	fi
 	selected "$name" || continue
@@ -139,6 +148,7 @@ if [ "$e2e_only" -eq 0 ] && [ -z "$only" ]; then
 				make --no-print-directory fuzz-check
 		else
 			result "SKIP fuzz/fuzz-check (clang not installed)"
+			skipped=$((skipped + 1))
 		fi
 	fi
 fi
@@ -146,5 +156,5 @@ fi
 if [ "$failed" -gt 0 ]; then
 	echo "failed:$failed_names"
 fi
-result "$passed passed, $failed failed"
+result "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

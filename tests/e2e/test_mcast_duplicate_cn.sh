@@ -7,6 +7,7 @@
 #      no routed multicast;
 #   c) the first stops: her row goes, her namesake's row stays.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=1000 RATE=500
 

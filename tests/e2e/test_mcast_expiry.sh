@@ -7,6 +7,7 @@
 #   group membership interval = robustness 2 * query_interval 2 s
 #                               + query_response_interval 1 s = 5 s.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 RATE=200 N=2000 GMI_S=5
 OM_HELPER_EXTRA='igmp = { querier = "on"; version = 2; robustness = 2; query_interval = 2; query_response_interval = 1; };'

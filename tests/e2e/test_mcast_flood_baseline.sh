@@ -6,6 +6,7 @@
 # makes with the plugin must come out the other way here, which shows that
 # the frame counting can tell the difference.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "the baseline floods through igmpproxy"
 
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
 

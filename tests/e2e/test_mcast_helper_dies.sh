@@ -10,6 +10,7 @@
 #      for the new tap0): a new helper takes over the stale diversion and
 #      alice gets G1 again, carol still nothing.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=500 RATE=500
 

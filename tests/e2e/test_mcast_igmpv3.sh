@@ -9,6 +9,7 @@
 # source-specific (v3 INCLUDE {source}).  Each gets its group only; after
 # both leave, a second burst (still routed into tap0) reaches no client.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
 OM_HELPER_EXTRA='igmp = { version = 3; };'

@@ -8,6 +8,7 @@
 # status and from then on the helper sends exactly one copy per frame
 # (bob's).  bob keeps receiving >= 99 %.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=6400 RATE=400
 

@@ -4,6 +4,7 @@
 # general query to 224.0.0.1 (clients answer queries, so they need it) and
 # a UDP stream to 224.0.0.251 sent on tap0 by a program on the server.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 LL=224.0.0.251 N=200 RATE=200
 

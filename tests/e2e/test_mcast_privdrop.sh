@@ -10,6 +10,7 @@
 #   b) after OpenVPN is SIGKILLed, the helper notices on its own, removes
 #      its nftables table and control socket, and exits.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=1000 RATE=500
 

@@ -12,6 +12,7 @@
 # clients answer a query, so no report is due and the next scheduled query
 # is about a minute away.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 RATE=200 N=8000 RESUME_S=5
 

@@ -4,6 +4,7 @@
 # The helper still delivers per client: alice (joined) gets >= 99 %, bob and
 # carol (not joined) get nothing.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "smcroute is the subject"
 
 G1=239.1.1.1 N=1000 RATE=500
 

@@ -8,6 +8,7 @@
 #   carol joins G1 from any source but S2 (EXCLUDE {S2}): she gets S1, and
 #   no frame from S2 reaches her tap.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 S1=$OM_SRC_ADDR S2=10.99.0.3 N=500 RATE=250
 OM_HELPER_EXTRA='igmp = { version = 3; };'

@@ -10,6 +10,7 @@
 #   c) stopping server B removes its helper, socket and table, and leaves
 #      server A delivering to alice.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=500 RATE=500
 CTL_A=$OM_CTL_SOCK

@@ -5,6 +5,7 @@
 #   PLUGIN openvpn-mcast: event=disconnect id=N cn=CN frames=F bytes=B groups=G1,G2
 # in the history (`log all`) and live (`log on`, as >LOG: lines).
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=300 RATE=300 MPORT=7505
 

@@ -5,6 +5,7 @@
 # alice (member of G1) gets >= 99 % of a burst sent after the flap, carol
 # (no member) nothing; a leave sent after the flap is still seen.
 . "$(dirname "$0")/../lib.sh"
+om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=500 RATE=500
 
