@@ -40,7 +40,7 @@ HELPER_OBJS := $(HELPER_SRCS:.c=.o)
 # Everything but main(): what unit tests, the fuzzer and benchmarks link.
 CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
 # The plugin shares the wire protocol and the config parser with the helper.
-PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c
+PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c helper/mroute.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
 # Plugin code without OpenVPN entry points, for unit tests.
 PLUGIN_CORE_OBJS := $(patsubst %.c,%.o,$(filter-out plugin/plugin.c,$(wildcard plugin/*.c)))

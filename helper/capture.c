@@ -19,6 +19,7 @@
 #define TLV_HDR_LEN		4
 #define TLV_TYPE_MASK		0x3fff	/* without the netlink nested/byteorder flags */
 #define TLV_PACKET_HDR		1	/* NFULA_PACKET_HDR */
+#define TLV_INDEV		4	/* NFULA_IFINDEX_INDEV, big endian */
 #define TLV_PAYLOAD		9	/* NFULA_PAYLOAD */
 /* NFPROTO_* from linux/netfilter.h, which clashes with netinet/in.h. */
 #define NFPROTO_INET		1
@@ -68,6 +69,11 @@ int capture_nflog_parse(const uint8_t *rec, size_t len, struct nflog_pkt *out)
 				goto bad;
 			out->hw_protocol = (uint16_t)(val[0] << 8 | val[1]);
 			out->has_hdr = 1;
+		} else if (type == TLV_INDEV) {
+			if (tl - TLV_HDR_LEN < 4)
+				goto bad;
+			out->indev = (uint32_t)val[0] << 24 | (uint32_t)val[1] << 16 |
+				     (uint32_t)val[2] << 8 | val[3];
 		} else if (type == TLV_PAYLOAD) {
 			if (out->payload)	/* two payloads: which one is real? */
 				goto bad;
@@ -95,6 +101,8 @@ int capture_ip(const struct nflog_pkt *pkt, const uint8_t **ip, size_t *len)
 	switch (pkt->family) {
 	case NFPROTO_NETDEV:
 	case NFPROTO_BRIDGE:
+		if (pkt->indev && pkt->family == NFPROTO_NETDEV)
+			break;	/* ingress: Ethernet header already pulled */
 		if (n < 14) {
 			errno = EINVAL;
 			return -1;
@@ -271,7 +279,7 @@ static void capture_handler(u_char *user, const struct pcap_pkthdr *h,
 	memcpy(cap.buf, ip, len);
 	cap.st.packets++;
 	cap.st.bytes += len;
-	cap.cb(cap.buf, len, cap.arg);
+	cap.cb(cap.buf, len, pkt.family == NFPROTO_NETDEV ? pkt.indev : 0, cap.arg);
 }
 
 int capture_dispatch(capture_cb cb, void *arg)

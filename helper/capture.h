@@ -4,8 +4,10 @@
  * The divert rule logs each frame to nflog group N and drops it; libpcap's
  * "nflog:N" device delivers them with link type NFLOG: a 4-byte header and
  * netlink-style TLVs, one of which (NFULA_PAYLOAD) holds the packet. In
- * the netdev family (egress hook) the payload is the whole Ethernet frame,
- * in the inet fallback (forward hook) it is the bare IP packet.
+ * the netdev family the payload is the whole Ethernet frame at the egress hook
+ * but the bare IP packet at the ingress hook (the kernel has pulled the
+ * Ethernet header by then; such records name an input device), and in the
+ * inet fallback (forward hook) it is the bare IP packet.
  */
 #ifndef CAPTURE_H
 #define CAPTURE_H
@@ -22,6 +24,7 @@ struct nflog_pkt {
 	uint8_t family;		/* NFPROTO_*: 5 netdev, 2 ipv4 */
 	uint16_t hw_protocol;	/* ethertype from NFULA_PACKET_HDR, host order */
 	int has_hdr;		/* NFULA_PACKET_HDR seen */
+	uint32_t indev;		/* NFULA_IFINDEX_INDEV, 0 if absent */
 	const uint8_t *payload;	/* NFULA_PAYLOAD, NULL if absent */
 	size_t payload_len;
 };
@@ -41,8 +44,10 @@ struct capture_stats {
  *       in place); valid until the callback returns.
  * @len: bytes captured at @ip, at least 20, the IP header's total length
  *       not yet checked against it.
+ * @indev: ifindex the packet came in on (netdev ingress: the standalone
+ *       upstream), 0 for a packet leaving the tap.
  */
-typedef void (*capture_cb)(uint8_t *ip, size_t len, void *arg);
+typedef void (*capture_cb)(uint8_t *ip, size_t len, unsigned int indev, void *arg);
 
 /**
  * capture_nflog_parse() - find packet header and payload in one NFLOG
@@ -55,8 +60,8 @@ int capture_nflog_parse(const uint8_t *rec, size_t len, struct nflog_pkt *out);
 
 /**
  * capture_ip() - locate the IPv4 packet in a parsed record: skip the
- * Ethernet header for the netdev family, take the payload as is for the
- * IPv4 family. Pure.
+ * Ethernet header for the netdev family at egress, take the payload as is
+ * for netdev ingress and the IPv4 family. Pure.
  *
  * Return: 0 and @ip/@len set, or -1 with errno EINVAL (malformed) or
  * EPROTONOSUPPORT (not IPv4).

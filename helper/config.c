@@ -68,6 +68,17 @@ static int cfg_string(struct cfg_err *e, const config_setting_t *s, char *dst, s
 	return 0;
 }
 
+/* An interface name as the kernel allows it, or "" for none. */
+static int cfg_ifname(struct cfg_err *e, const config_setting_t *s, char *dst, size_t dlen)
+{
+	if (cfg_string(e, s, dst, dlen) < 0)
+		return -1;
+	for (const char *p = dst; *p; p++)
+		if (*p <= ' ' || *p == '/' || *p == ':' || *p == '"' || *p == '\\' || *p >= 0x7f)
+			return cfg_fail(e, s, "'%s' is not a valid interface name", config_setting_name(s));
+	return 0;
+}
+
 static int cfg_int(struct cfg_err *e, const config_setting_t *s, int *dst, int min, int max)
 {
 	int v;
@@ -175,6 +186,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_int(&e, s, &cfg->log_level, 0, 3);
 		else if (!strcmp(k, "igmp"))
 			rc = cfg_igmp(cfg, &e, s);
+		else if (!strcmp(k, "upstream"))
+			rc = cfg_ifname(&e, s, cfg->upstream, sizeof(cfg->upstream));
 		else
 			rc = cfg_fail(&e, s, "unknown key '%s'", k);
 	}

@@ -16,6 +16,7 @@ struct cfg {
 	char nft_table[64];            /* netdev table owned by the helper */
 	int nflog_group;               /* nflog group of diverted frames */
 	int log_level;                 /* 0 err .. 3 debug */
+	char upstream[16];             /* standalone upstream interface, "" = off */
 	struct {
 		enum querier_mode querier;
 		int version;                /* version of our own queries: 1, 2, 3 */

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "registry.h"
 #include "status.h"
+#include "upstream.h"
 
 static struct {
 	struct cfg cfg;
@@ -52,13 +53,21 @@ static void drop_rows(void *arg, FILE *out)
 	(void)arg;
 	igmpd_drop_rows(out);
 	fwd_drop_rows(out);
+	upstream_drop_rows(out);
 	fprintf(out, "DROPS,ipc_bad_message,%llu\n", (unsigned long long)chan_bad_messages());
+}
+
+static void upstream_section(void *arg, FILE *out)
+{
+	(void)arg;
+	upstream_rows(out);
 }
 
 static void status_view_fill(struct status_view *v)
 {
 	*v = (struct status_view){ .reg = d.reg, .client_groups = client_groups,
-				   .group_rows = group_rows, .drop_rows = drop_rows };
+				   .group_rows = group_rows, .drop_rows = drop_rows,
+				   .upstream_rows = upstream_section };
 }
 
 static int on_command(const char *cmd, FILE *out, void *arg)
@@ -269,6 +278,14 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	d.ms = igmpd_init(&d.cfg, d.reg);
 	if (!d.ms)
 		startup_fail("out of memory");
+	if (upstream_mode_line(&d.cfg, err, sizeof(err)))
+		log_warnx("%s", err);
+	else
+		log_info("%s", err);
+	if (upstream_init(&d.cfg, d.ms) < 0) {
+		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
+		startup_fail(err);
+	}
 	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
 		/* The module that failed has logged why; pass that on. */
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
@@ -289,6 +306,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (ev_run() < 0)
 		log_warnx("event loop failed; shutting down");
 	log_info("shutting down");
+	upstream_exit();
 	igmpd_exit();
 	fwd_exit();
 	ctl_close();

@@ -26,6 +26,7 @@ static struct {
 	enum divert_hook hook;		/* EGRESS or FORWARD once installed */
 	char table[64];
 	char ifname[16];
+	char upstream[16];		/* "" = no standalone upstream */
 	int group;
 	char err[512];			/* last nft error, first line */
 } dv;
@@ -133,6 +134,36 @@ int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 	return n;
 }
 
+int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
+			  int group)
+{
+	int n;
+
+	if (!divert_name_ok(table, 0) || !divert_name_ok(upstream, 1) || group < 0 ||
+	    group > 65535 || !buf || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* IGMP to a group address (v1/v2 reports of other hosts) is no data. */
+	n = snprintf(buf, size,
+		     "add chain netdev %s %s { type filter hook ingress device \"%s\" priority 0; "
+		     "policy accept; }\n"
+		     "add rule netdev %s %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "
+		     "ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 ip protocol != igmp "
+		     "log group %d queue-threshold 1\n",
+		     table, DIVERT_CHAIN_UPSTREAM, upstream, table, DIVERT_CHAIN_UPSTREAM, group);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return n;
+}
+
+void divert_set_upstream(const char *ifname)
+{
+	snprintf(dv.upstream, sizeof(dv.upstream), "%s", ifname ? ifname : "");
+}
+
 /* nft reports errors as text; map the common ones back to errno. */
 static int nft_errno(const char *msg)
 {
@@ -227,8 +258,14 @@ static int divert_load(enum divert_hook hook, int replace)
 {
 	char script[SCRIPT_MAX];
 
-	if (divert_ruleset(script, sizeof(script), hook, replace, dv.table,
-			   dv.ifname, dv.group, (long)getpid()) < 0) {
+	int n;
+
+	n = divert_ruleset(script, sizeof(script), hook, replace, dv.table, dv.ifname, dv.group,
+			   (long)getpid());
+	if (n >= 0 && dv.upstream[0] && hook == DIVERT_EGRESS)
+		n = divert_upstream_rules(script + n, sizeof(script) - (size_t)n, dv.table,
+					  dv.upstream, dv.group);
+	if (n < 0) {
 		snprintf(dv.err, sizeof(dv.err), "%s", strerror(errno));
 		return -1;
 	}
@@ -300,12 +337,18 @@ int divert_install(const char *ifname, const char *table, int group,
 	}
 	dv.installed = 1;
 	dv.hook = hook;
+	if (hook == DIVERT_FORWARD && dv.upstream[0])
+		log_warnx("divert: standalone upstream %s needs the netdev egress hook (Linux 5.16); "
+			  "no group traffic is taken in from it", dv.upstream);
 	if (hook == DIVERT_FORWARD)
 		log_warnx("divert: diverting routed multicast at the forward hook only; "
 			  "multicast sent by processes on this server still reaches every "
 			  "client on %s", dv.ifname);
 	log_info("divert: table %s %s diverts multicast leaving %s to nflog group %d",
 		 family(hook), dv.table, dv.ifname, dv.group);
+	if (hook == DIVERT_EGRESS && dv.upstream[0])
+		log_info("divert: group traffic arriving on %s goes to nflog group %d too",
+			 dv.upstream, dv.group);
 	return 0;
 }
 

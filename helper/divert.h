@@ -22,6 +22,7 @@ enum divert_hook {
 
 #define DIVERT_CHAIN_EGRESS	"tap_egress"
 #define DIVERT_CHAIN_FORWARD	"tap_forward"
+#define DIVERT_CHAIN_UPSTREAM	"up_ingress"
 #define DIVERT_OWNER_TAG	"openvpn-mcast pid "
 
 /**
@@ -36,6 +37,24 @@ enum divert_hook {
  */
 int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 		   const char *table, const char *ifname, int group, long pid);
+
+/**
+ * divert_upstream_rules() - the nft commands that add, to the netdev table
+ * @table, an ingress chain on @upstream logging group traffic that arrives
+ * there (not 224.0.0.0/24, not IGMP) to nflog @group. The packets are
+ * accepted as well: local listeners on the server still get them. Pure.
+ *
+ * Return: length written, or -1 with errno EINVAL or ENOSPC.
+ */
+int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
+			  int group);
+
+/**
+ * divert_set_upstream() - from the next install on, also take in group
+ * traffic from @ifname (standalone upstream), "" for none. Netdev (egress)
+ * installs only.
+ */
+void divert_set_upstream(const char *ifname);
 
 /**
  * divert_name_ok() - is @name safe to put into an nft script as a table

@@ -18,6 +18,7 @@
 #include "mship.h"
 #include "registry.h"
 #include "repl.h"
+#include "upstream.h"
 
 #define FWD_MAX_COPIES REPL_MAX_BATCH_DEFAULT
 #define FWD_CHECK_MS 1000
@@ -44,13 +45,16 @@ static uint32_t get_be32(const uint8_t *p)
 	return v;
 }
 
-static void fwd_packet(uint8_t *ip, size_t len, void *arg)
+static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 {
 	struct mship_group_stats *gs;
 	ssize_t n;
 	unsigned k, sent;
 
 	(void)arg;
+	/* From the standalone upstream: route it, TTL rule first. */
+	if (indev && !upstream_packet(ip, len))
+		return;
 	n = repl_fix_checksums(ip, len);
 	if (n < 0) {
 		fw.malformed++;
@@ -152,6 +156,7 @@ int fwd_up(const char *dev)
 	 * silence multicast for every client. */
 	if (repl_open(dev, FWD_MAX_COPIES) < 0)
 		return -1;
+	divert_set_upstream(upstream_up(dev) == 0 ? upstream_ifname() : "");
 	if (divert_install(dev, fw.cfg->nft_table, fw.cfg->nflog_group, DIVERT_AUTO) < 0) {
 		repl_close();
 		return -1;

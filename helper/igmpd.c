@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "repl.h"
 #include "snoop.h"
+#include "upstream.h"
 
 #define IGMPD_TICK_MS 100
 #define IGMPD_QUERY_ID 0x6d63 /* "mc": marks our own queries */
@@ -66,6 +67,7 @@ static void igmpd_notify(void *arg, const struct mship_event *ev)
 	char grp[INET_ADDRSTRLEN];
 
 	(void)arg;
+	upstream_group_changed(ev->group);
 	inet_ntop(AF_INET, &ev->group, grp, sizeof(grp));
 	if (ev->type == MSHIP_FILTER) {
 		log_debug("client %u (%s): %s filter now %s with %u sources", ev->client,

@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "table.h"
+#include "upstream.h"
 
 static struct cfg cfg;
 
@@ -128,6 +129,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%s: OK\n", cfgpath);
+		if (upstream_mode_line(&cfg, err, sizeof(err)))
+			fprintf(stderr, "warning: %s\n", err);
+		else
+			printf("%s\n", err);
 		return 0;
 	}
 	if (plugin_fd < 0) {

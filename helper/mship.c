@@ -509,6 +509,15 @@ uint64_t mship_next_expiry(const struct mship *ms)
 	return ms->next_exp;
 }
 
+static void rec_view(const struct mrec *r, uint64_t now, struct mship_filter *f)
+{
+	f->mode = r->mode;
+	f->group_timer = r->mode == MSHIP_EXCLUDE ? r->gtimer : 0;
+	f->compat = rec_compat(r, now);
+	f->nsrc = r->nsrc;
+	f->src = r->src;
+}
+
 int mship_get(const struct mship *ms, uint32_t client, const uint8_t mac[6],
 	      uint32_t group, uint64_t now, struct mship_filter *f)
 {
@@ -519,10 +528,21 @@ int mship_get(const struct mship *ms, uint32_t client, const uint8_t mac[6],
 		errno = ENOENT;
 		return -1;
 	}
-	f->mode = r->mode;
-	f->group_timer = r->mode == MSHIP_EXCLUDE ? r->gtimer : 0;
-	f->compat = rec_compat(r, now);
-	f->nsrc = r->nsrc;
-	f->src = r->src;
+	rec_view(r, now, f);
 	return 0;
+}
+
+int mship_group_hosts(const struct mship *ms, uint32_t group, uint64_t now,
+		      int (*cb)(void *arg, const struct mship_filter *f), void *arg)
+{
+	const struct mgroup *g = group_find(ms, group);
+	const struct mrec *r;
+	struct mship_filter f;
+	int ret = 0;
+
+	for (r = g ? g->members : NULL; r && !ret; r = r->gnext) {
+		rec_view(r, now, &f);
+		ret = cb(arg, &f);
+	}
+	return ret;
 }

@@ -205,6 +205,15 @@ int mship_group_foreach(const struct mship *ms,
 			void *arg);
 
 /**
+ * mship_group_hosts() - call @cb with the state of each member host of
+ * @group (see mship_get()), in no particular order.
+ * @cb: a non-zero return stops the walk and is returned.
+ * Return: 0 (also for a group without members), or @cb's value.
+ */
+int mship_group_hosts(const struct mship *ms, uint32_t group, uint64_t now,
+		      int (*cb)(void *arg, const struct mship_filter *f), void *arg);
+
+/**
  * mship_group_count() - number of groups with at least one member.
  */
 unsigned int mship_group_count(const struct mship *ms);

@@ -89,6 +89,14 @@ bad:
 	return -1;
 }
 
+int repl_ttl_forward(uint8_t *pkt)
+{
+	if (pkt[8] <= 1)
+		return 0;
+	pkt[8]--;
+	return 1;
+}
+
 /* Bind a fresh socket to rp.ifname; the caller has closed the old one. */
 static int repl_bind(void)
 {

@@ -40,6 +40,16 @@ struct repl_stats {
  */
 ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen);
 
+/**
+ * repl_ttl_forward() - the router's TTL rule for a packet taken in from the
+ * standalone upstream: a TTL of 2 or more is decremented in place, a TTL
+ * of 0 or 1 must not be forwarded. Call repl_fix_checksums() afterwards,
+ * which recomputes the header checksum. Pure.
+ * @pkt: the IPv4 packet, at least 20 bytes.
+ *
+ * Return: 1 forward (TTL decremented), 0 do not forward.
+ */
+int repl_ttl_forward(uint8_t *pkt);
 
 /**
  * repl_open() - open the transmit socket on tap @ifname.

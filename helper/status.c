@@ -52,6 +52,8 @@ int status_write(FILE *out, const struct status_view *v, time_t now)
 	fputs("HEADER,DROPS,Reason,Count\n", out);
 	if (v->drop_rows)
 		v->drop_rows(v->arg, out);
+	if (v->upstream_rows)
+		v->upstream_rows(v->arg, out);
 	fputs("END\n", out);
 	if (ferror(out)) {
 		errno = EIO;

@@ -24,6 +24,8 @@ struct status_view {
 	void (*group_rows)(void *arg, FILE *out);
 	/* Writes one "DROPS,reason,count" row per reason. May be NULL. */
 	void (*drop_rows)(void *arg, FILE *out);
+	/* Writes the UPSTREAM section, HEADER row included. May be NULL. */
+	void (*upstream_rows)(void *arg, FILE *out);
 	void *arg;
 };
 

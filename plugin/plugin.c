@@ -22,6 +22,7 @@
 #include <openvpn/openvpn-plugin.h>
 
 #include "config.h"
+#include "mroute.h"
 #include "mcast_proto.h"
 #include "ovpnconf.h"
 
@@ -38,6 +39,7 @@ struct plugin {
 	int sock;        /* our end of the socketpair, -1 once the helper is gone */
 	pid_t pid;       /* helper pid, 0 once reaped */
 	uint32_t next_id;
+	char upstream[16]; /* standalone upstream interface, "" = off */
 };
 
 struct client_ctx {
@@ -253,6 +255,7 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 		plog(p, PLOG_ERR, "%s", err);
 		goto error;
 	}
+	snprintf(p->upstream, sizeof(p->upstream), "%s", cfg.upstream);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		plog(p, PLOG_ERR | PLOG_ERRNO, "socketpair");
 		goto error;
@@ -298,6 +301,14 @@ static int on_up(struct plugin *p, const char *envp[])
 	if (!dev || !type || strcmp(type, "tap")) {
 		plog(p, PLOG_ERR, "device %s is of type %s; openvpn-mcast works with 'dev-type tap' only",
 		     dev ? dev : "?", type ? type : "?");
+		return OPENVPN_PLUGIN_FUNC_ERROR;
+	}
+	/* Two forwarders on one tap: every member would get each packet twice. */
+	if (p->upstream[0] && mroute_is_vif(dev)) {
+		plog(p, PLOG_ERR, "refusing to start: upstream = \"%s\" (standalone mode) is set, but "
+		     "%s is already a multicast routing interface (igmpproxy, smcroute or pimd "
+		     "runs on it); remove 'upstream' from the helper config or stop the router",
+		     p->upstream, dev);
 		return OPENVPN_PLUGIN_FUNC_ERROR;
 	}
 	helper_send(p, MCP_UP, 0, (const char *[]){ dev, type });

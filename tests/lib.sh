@@ -19,7 +19,9 @@
 #                     veth to the server namespace (up0, 10.99.0.1/24).
 #   om_topo_mcast N   both, plus the C tools.
 #   om_mcast_setup N plugin|noplugin [noigmpproxy]
-#                     all of it running: server, N clients, igmpproxy.
+#                     all of it running: server, N clients, and the feed:
+#                     igmpproxy where the kernel can route multicast, else
+#                     the helper's standalone upstream on up0 (om_feed).
 # OpenVPN:   om_server_start [plugin|noplugin], om_server_stop,
 #            om_client_start I, om_client_stop I [SIGNAL]
 #            (clients are alice, bob, carol, ... = c1, c2, c3, ...)
@@ -60,6 +62,7 @@ OM_SRC_ADDR=10.99.0.2
 OM_SRC_NET=10.99.0.0/24
 
 OM_RUN=""            # private directory for sockets (set below)
+OM_UPSTREAM=""       # the helper's standalone upstream interface, if any
 OM_CTL_SOCK=""
 OM_NS_LIST=()        # full names of the namespaces we created
 OM_SERVER_PID=""
@@ -410,6 +413,22 @@ om_topo_source() {
 	om_addr srv up0 10.99.0.1/24
 	ip -n "$(om_ns src)" route add default via 10.99.0.1
 	om_nsx srv sysctl -qw net.ipv4.ip_forward=1
+	[ "$(om_feed)" = standalone ] && OM_UPSTREAM=up0
+	return 0
+}
+
+# om_feed - what brings the source's group traffic to the clients:
+# "igmpproxy" (kernel multicast routing into tap0) where the kernel can
+# route multicast, else "standalone" (the helper joins on up0 itself).
+# OM_FEED=igmpproxy|standalone overrides.
+om_feed() {
+	if [ -n "${OM_FEED:-}" ]; then
+		echo "$OM_FEED"
+	elif om_kernel_mroute; then
+		echo igmpproxy
+	else
+		echo standalone
+	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -424,6 +443,7 @@ control_socket = "$OM_CTL_SOCK";
 nft_table = "$OM_NFT_TABLE";
 nflog_group = $OM_NFLOG_GROUP;
 EOF
+	[ -z "$OM_UPSTREAM" ] || echo "upstream = \"$OM_UPSTREAM\";" >>"$OM_OUT/helper.conf"
 	# Per-test additions, e.g. 'igmp = { version = 3; };'
 	[ -z "${OM_HELPER_EXTRA:-}" ] || printf '%s\n' "$OM_HELPER_EXTRA" >>"$OM_OUT/helper.conf"
 }
@@ -680,6 +700,17 @@ om_topo_mcast() {
 	om_need_tools mcsend mcrecv tapcount
 }
 
+# om_feed_start - start what feeds the tap (see om_feed): igmpproxy, or
+# nothing in standalone mode, where the helper was configured with
+# upstream = "up0" when the server started.
+om_feed_start() {
+	if [ "$(om_feed)" = standalone ]; then
+		om_log "standalone mode: the helper joins upstream on $OM_UPSTREAM (no igmpproxy)"
+		return 0
+	fi
+	om_igmpproxy_start
+}
+
 # om_igmpproxy_start - igmpproxy in the server namespace: up0 (towards the
 # source) upstream, tap0 downstream.  altnet: igmpproxy only accepts
 # multicast from sources in the upstream interface's subnet or an altnet.
@@ -704,10 +735,42 @@ om_igmpproxy_ready() {
 	grep -q ' up0 ' <<<"$vifs" && grep -q ' tap0 ' <<<"$vifs"
 }
 
-# om_upstream_joined GROUP - igmpproxy joined GROUP on up0, i.e. it has
-# processed a client's report for GROUP.
+# om_upstream_joined GROUP - the server joined GROUP on up0 (igmpproxy, or
+# the helper in standalone mode), i.e. it has processed a client's report.
 om_upstream_joined() {
 	ip -n "$(om_ns srv)" maddr show dev up0 | awk -v g="$1" '$1 == "inet" && $2 == g { f = 1 } END { exit !f }'
+}
+
+om_upstream_not_joined() {
+	! om_upstream_joined "$@"
+}
+
+# om_upstream_igmp GROUP - the server's /proc/net/igmp entry for GROUP on
+# up0 as "Users Timer Reporter" fields, empty if not joined.  The group is
+# listed there in host byte order hex (little endian on x86).
+om_upstream_igmp() {
+	local hex
+	hex=$(printf '%02X' $(tr '.' ' ' <<<"$1" | awk '{ print $4, $3, $2, $1 }'))
+	om_nsx srv awk -v g="$hex" '
+		/^[0-9]/ { dev = $2; next }
+		dev == "up0" && $1 == g { print $2, $3, $4; exit }' /proc/net/igmp
+}
+
+# om_upstream_sources GROUP - the sources named in the server's filter for
+# GROUP on up0, one "SOURCE include|exclude" line each, from
+# /proc/net/mcfilter (nothing for an any-source join).
+om_upstream_sources() {
+	local idx dev mca src inc exc
+	om_nsx srv cat /proc/net/mcfilter | while read -r idx dev mca src inc exc; do
+		[ "$dev" = up0 ] && [ "$(om_hex_ip "$mca")" = "$1" ] || continue
+		echo "$(om_hex_ip "$src") $([ "$inc" -gt 0 ] && echo include || echo exclude)"
+	done | sort
+}
+
+# om_hex_ip 0xEF010101 - dotted quad of a big-endian hex address.
+om_hex_ip() {
+	local h=$(($1))
+	echo "$((h >> 24 & 255)).$((h >> 16 & 255)).$((h >> 8 & 255)).$((h & 255))"
 }
 
 # om_status_client_by_mac I - client I's CLIENT row, found by the MAC of
@@ -871,7 +934,8 @@ om_send_val() {
 }
 
 # om_mcast_setup N plugin|noplugin [noigmpproxy] - the multicast topology
-# with N connected clients, and igmpproxy unless told otherwise.
+# with N connected clients, and its feed (om_feed_start) unless told
+# otherwise.
 om_mcast_setup() {
 	local n=$1 mode=$2 i
 	om_topo_mcast "$n"
@@ -879,7 +943,7 @@ om_mcast_setup() {
 	for ((i = 1; i <= n; i++)); do
 		om_client_start "$i"
 	done
-	[ "${3:-}" = noigmpproxy ] || om_igmpproxy_start
+	[ "${3:-}" = noigmpproxy ] || om_feed_start
 }
 
 # om_mcast_burst N RATE GROUP... - count frames on every client's tap while

@@ -48,11 +48,12 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void on_packet(uint8_t *ip, size_t len, void *arg)
+static void on_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 {
 	ssize_t n;
 
 	(void)arg;
+	(void)indev;
 	n = no_fix ? (ssize_t)len : repl_fix_checksums(ip, len);
 	if (n < 0) {
 		bad_ip++;

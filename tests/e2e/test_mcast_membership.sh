@@ -7,7 +7,6 @@
 #   alice's OpenVPN stops -> once OpenVPN disconnects her, no group is left
 #   with a member.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 G2=239.1.1.2
 

@@ -5,7 +5,6 @@
 # on its own, and the receiver must reassemble them; a wrong checksum or a
 # lost fragment loses the datagram).  alice and bob join G1, carol does not.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=400 RATE=400
 

@@ -1,0 +1,74 @@
+/*
+ * upstream.h - standalone upstream: the helper as an IGMP proxy (RFC 4605).
+ *
+ * With `upstream = "eth0"` no multicast router is needed. The helper keeps
+ * its membership on the upstream interface equal to the union of its
+ * clients' memberships (upmerge.c), through the kernel's socket API: one
+ * socket per group, so the kernel sends the reports and answers the
+ * upstream querier. Group traffic arriving there is logged to the helper's
+ * nflog group by a netdev ingress chain (divert.c), and fwd.c replicates it
+ * after upstream_packet() has applied the router's TTL rule.
+ */
+#ifndef UPSTREAM_H
+#define UPSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg;
+struct mship;
+
+/**
+ * upstream_mode_line() - one line for the log (and `-t`) that says how the
+ * tap is fed, for @cfg, and whether the kernel can route multicast.
+ * Return: 1 if the line is a warning (no router can run here), else 0.
+ */
+int upstream_mode_line(const struct cfg *cfg, char *buf, size_t len);
+
+/**
+ * upstream_init() - start standalone mode if @cfg names an upstream
+ * interface; nothing otherwise.
+ * Return: 0, or -1 with errno (ENODEV: no such interface), logged here.
+ */
+int upstream_init(const struct cfg *cfg, struct mship *ms);
+
+/** upstream_enabled() - is standalone mode configured? */
+int upstream_enabled(void);
+
+/** upstream_ifname() - the upstream interface, "" when not standalone. */
+const char *upstream_ifname(void);
+
+/**
+ * upstream_up() - the tap @dev is up. Refuses (and stays passive) when a
+ * multicast router already uses @dev: both would forward, and every member
+ * would get each packet twice.
+ * Return: 0, or -1 with errno EEXIST (logged).
+ */
+int upstream_up(const char *dev);
+
+/**
+ * upstream_group_changed() - the membership of @group changed; the
+ * upstream join follows on the next loop iteration. Safe to call from a
+ * membership notification.
+ */
+void upstream_group_changed(uint32_t group);
+
+/**
+ * upstream_packet() - count a packet taken in on the upstream interface
+ * and apply the router's TTL rule (repl_ttl_forward()).
+ * @ip: the IPv4 packet, at least 20 bytes; its TTL is decremented in place.
+ * Return: 1 to replicate it, 0 to drop it (TTL expired, or passive).
+ */
+int upstream_packet(uint8_t *ip, size_t len);
+
+/** upstream_rows() - the UPSTREAM status section. */
+void upstream_rows(FILE *out);
+
+/** upstream_drop_rows() - DROPS rows: packets whose TTL ran out here. */
+void upstream_drop_rows(FILE *out);
+
+/** upstream_exit() - leave every group (the kernel sends the Leaves). */
+void upstream_exit(void);
+
+#endif
