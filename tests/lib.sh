@@ -711,6 +711,17 @@ om_feed_start() {
 	om_igmpproxy_start
 }
 
+# om_static_feed_start GROUP... - a feed that needs no igmpproxy queries
+# (which would turn IGMPv3 clients to v2): smcroute static routes for the
+# GROUPs where the kernel can route multicast, else standalone mode.
+om_static_feed_start() {
+	if [ "$(om_feed)" = standalone ]; then
+		om_feed_start
+	else
+		om_smcroute_start "$@"
+	fi
+}
+
 # om_igmpproxy_start - igmpproxy in the server namespace: up0 (towards the
 # source) upstream, tap0 downstream.  altnet: igmpproxy only accepts
 # multicast from sources in the upstream interface's subnet or an altnet.

@@ -7,7 +7,6 @@
 #      no routed multicast;
 #   c) the first stops: her row goes, her namesake's row stays.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=1000 RATE=500
 
@@ -16,7 +15,7 @@ om_topo_mcast 3
 om_client_set_cn 2 alice
 om_server_start plugin
 for i in 1 2 3; do om_client_start "$i"; done
-om_igmpproxy_start
+om_feed_start
 
 # --- a) two rows, kept apart ---------------------------------------------------
 two_alices() {
@@ -37,7 +36,7 @@ om_log "ok: the two alices have Ids ${id[1]} and ${id[2]}"
 
 # --- b) only the first alice joined ----------------------------------------------
 om_recv_start 1 "$G1"
-om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"
 om_mcast_burst "$N" "$RATE" "$G1"
 om_status_save after
 om_recv_stop 1 "$G1"

@@ -2,18 +2,18 @@
 # test_mcast_expiry - a member that silently stops answering queries (no
 # Leave: here its IGMP output is blocked) is dropped once its membership
 # times out, and its copies stop; members that answer stay.
-# The helper is the querier (no igmpproxy; a smcroute static route keeps G1
+# The helper is the querier (no igmpproxy; a smcroute static route, or in
+# standalone mode the helper's upstream join, keeps G1
 # flowing into tap0 regardless) with short timers:
 #   group membership interval = robustness 2 * query_interval 2 s
 #                               + query_response_interval 1 s = 5 s.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 RATE=200 N=2000 GMI_S=5
 OM_HELPER_EXTRA='igmp = { querier = "on"; version = 2; robustness = 2; query_interval = 2; query_response_interval = 1; };'
 
 om_mcast_setup 3 plugin noigmpproxy
-om_smcroute_start "$G1"
+om_static_feed_start "$G1"
 om_recv_start 1 "$G1"
 om_recv_start 2 "$G1"
 

@@ -6,11 +6,10 @@
 #   1) helper alive: alice (member of G1) gets G1, carol gets nothing;
 #   2) helper killed: status queries fail, OpenVPN and its clients stay up,
 #      and no client gets routed multicast (no flooding);
-#   3) OpenVPN restarts (SIGHUP reopens the plugin; igmpproxy is restarted
-#      for the new tap0): a new helper takes over the stale diversion and
+#   3) OpenVPN restarts (SIGHUP reopens the plugin; igmpproxy, if it feeds
+#      the tap, is restarted for the new tap0): a new helper takes over the stale diversion and
 #      alice gets G1 again, carol still nothing.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=500 RATE=500
 
@@ -30,7 +29,7 @@ keep_burst() {
 
 # --- 1) helper alive ----------------------------------------------------------
 om_recv_start 1 "$G1"
-om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"
 om_mcast_burst "$N" "$RATE" "$G1"
 om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap: frames of $G1 (helper alive)"
 om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (helper alive)"
@@ -77,14 +76,16 @@ om_wait_status
 om_assert_eq "$(om_helper_pids | wc -w)" 1 "helper processes after the restart"
 # A hard restart recreates tap0; igmpproxy keeps its old multicast
 # interface for it and would route nothing into the new one, so the
-# operator restarts igmpproxy too.
-om_bg_stop igmpproxy
-mv "$OM_OUT/igmpproxy.err" "$OM_OUT/igmpproxy.before-restart.err"
-om_igmpproxy_start
+# operator restarts igmpproxy too.  (Standalone: the new helper joins.)
+if [ "$(om_feed)" = igmpproxy ]; then
+	om_bg_stop igmpproxy
+	mv "$OM_OUT/igmpproxy.err" "$OM_OUT/igmpproxy.before-restart.err"
+	om_feed_start
+fi
 # alice's tap was recreated with her reconnect: join again on the new one.
 om_recv_stop 1 "$G1"
 om_recv_start 1 "$G1"
-om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"
 om_mcast_burst "$N" "$RATE" "$G1"
 om_status_save restarted
 om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap: frames of $G1 after the restart"

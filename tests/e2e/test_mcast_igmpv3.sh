@@ -9,7 +9,6 @@
 # source-specific (v3 INCLUDE {source}).  Each gets its group only; after
 # both leave, a second burst (still routed into tap0) reaches no client.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
 OM_HELPER_EXTRA='igmp = { version = 3; };'
@@ -18,7 +17,7 @@ om_mcast_setup 3 plugin noigmpproxy
 for i in 1 2 3; do
 	om_nsx "c$i" sysctl -qw net.ipv4.conf.tap0.force_igmp_version=3
 done
-om_smcroute_start "$G1" "$G2"
+om_static_feed_start "$G1" "$G2"
 
 om_recv_start 1 "$G1"
 om_recv_start 2 "$G2" "$OM_SRC_ADDR"

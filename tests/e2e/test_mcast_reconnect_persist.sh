@@ -6,13 +6,13 @@
 # plugin, OpenVPN's flooding resumes the stream as soon as the tunnel is
 # back; with the plugin the stream must also resume promptly, here within
 # 5 s of the reconnect, not only at the helper's next general query.
-# smcroute keeps G1 flowing into tap0; the helper is the only querier, with
+# smcroute (standalone mode: the helper's upstream join) keeps G1 flowing;
+# the helper is the only querier, with
 # query_interval 60 s and query_response_interval 1 s.  The reconnect
 # happens after its two start-up queries and after the 1 s in which the
 # clients answer a query, so no report is due and the next scheduled query
 # is about a minute away.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 RATE=200 N=8000 RESUME_S=5
 
@@ -20,7 +20,7 @@ OM_CLIENT_EXTRA='persist-tun'
 OM_HELPER_EXTRA='log_level = 3;
 igmp = { query_interval = 60; query_response_interval = 1; };'
 om_mcast_setup 2 plugin noigmpproxy
-om_smcroute_start "$G1"
+om_static_feed_start "$G1"
 om_recv_start 1 "$G1"
 om_cap_start 1
 om_send_start send1 src "$G1" "$N" "$RATE" eth0

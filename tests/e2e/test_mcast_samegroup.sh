@@ -9,7 +9,7 @@ G1=239.1.1.1 N=1000 RATE=500
 om_mcast_setup 3 plugin
 om_recv_start 1 "$G1"
 om_recv_start 2 "$G1"
-om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"
 
 om_mcast_burst "$N" "$RATE" "$G1"
 om_status_save after

@@ -14,7 +14,7 @@ min=$(om_pct_min "$N" 99)
 for size in 1472 4000; do
 	om_recv_start 1 "$G1"
 	om_recv_start 2 "$G1"
-	om_wait 10 "igmpproxy joined $G1 upstream" om_upstream_joined "$G1"
+	om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"
 	OM_SEND_SIZE=$size om_mcast_burst "$N" "$RATE" "$G1"
 	om_recv_stop 1 "$G1"
 	om_recv_stop 2 "$G1"

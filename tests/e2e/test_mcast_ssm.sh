@@ -1,14 +1,14 @@
 #!/bin/bash
 # test_mcast_ssm - IGMPv3 source filtering (the design's members(S,G)).
 # Two sources, S1 and S2, both send to G1; smcroute routes G1 from any
-# source into tap0.  All clients speak IGMPv3 (the helper queries in v3).
+# source into tap0 (standalone mode: the helper's upstream join does, and
+# its source filter is checked as each member joins).  All clients speak IGMPv3 (the helper queries in v3).
 #   alice joins G1 any-source (EXCLUDE {}): she gets both sources;
 #   bob joins G1 from S1 only (INCLUDE {S1}): he gets S1, and no frame from
 #   S2 reaches his tap;
 #   carol joins G1 from any source but S2 (EXCLUDE {S2}): she gets S1, and
 #   no frame from S2 reaches her tap.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 S1=$OM_SRC_ADDR S2=10.99.0.3 N=500 RATE=250
 OM_HELPER_EXTRA='igmp = { version = 3; };'
@@ -18,11 +18,24 @@ om_addr src eth0 "$S2/24"
 for i in 1 2 3; do
 	om_nsx "c$i" sysctl -qw net.ipv4.conf.tap0.force_igmp_version=3
 done
-om_smcroute_start "$G1"
+om_static_feed_start "$G1"
 
-om_recv_start 1 "$G1"
+# The server's own upstream filter follows the members' (RFC 4605 4.1):
+# INCLUDE {S1} alone is a source-specific join; + EXCLUDE {S2} gives
+# EXCLUDE {S2}; + EXCLUDE {} gives any source.
+upstream_is() { [ "$(om_upstream_sources "$G1" | tr '\n' ' ')" = "$1" ] && om_upstream_joined "$G1"; }
+check_upstream() {
+	[ "$(om_feed)" = standalone ] || return 0
+	om_try_wait 1000000 upstream_is "$1" ||
+		om_fail "upstream filter of $G1 on up0: got '$(om_upstream_sources "$G1" | tr '\n' ' ')', expected '$1'"
+	om_log "ok: upstream filter of $G1 on up0 = '$1' ($2)"
+}
 om_recv_start 2 "$G1" "$S1"
+check_upstream "$S1 include " "bob: INCLUDE {S1}"
 om_recv_start 3 "$G1" "!$S2"
+check_upstream "$S2 exclude " "bob + carol: EXCLUDE {S2}"
+om_recv_start 1 "$G1"
+check_upstream "" "bob + carol + alice: any source"
 for i in 1 2 3; do
 	ver=$(om_nsx "c$i" awk '$2 == "tap0" { print $5; exit }' /proc/net/igmp)
 	om_assert_eq "$ver" V3 "${OM_CLIENT_CN[i]}: IGMP version of tap0"

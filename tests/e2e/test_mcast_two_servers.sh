@@ -4,19 +4,25 @@
 # control socket, as openvpn-mcast.conf(5) shows for a second instance).
 #   server A on tap0: alice (joins G1) and bob (joins nothing);
 #   server B on tap1: carol (joins G1).
-# smcroute routes G1 from up0 into both taps.
+# smcroute routes G1 from up0 into both taps.  In standalone mode (no
+# kernel multicast routing) each helper has its own upstream instead: A on
+# up0, B on up1, a second veth to the source, which sends G1 on both.
 #   a) each helper lists only its own clients;
 #   b) alice and carol get >= 99 % of G1, bob nothing;
 #   c) stopping server B removes its helper, socket and table, and leaves
 #      server A delivering to alice.
 . "$(dirname "$0")/../lib.sh"
-om_need_mroute "igmpproxy feeds the tap"
 
 G1=239.1.1.1 N=500 RATE=500
 CTL_A=$OM_CTL_SOCK
 CTL_B="$OM_RUN/ctl-b.sock"
 
 om_topo_mcast 3
+if [ "$(om_feed)" = standalone ]; then
+	om_veth src eth1 srv up1
+	om_addr src eth1 10.98.0.2/24
+	om_addr srv up1 10.98.0.1/24
+fi
 om_server_start plugin
 
 # Server B: server A's configuration with its own tap, port, pool, helper
@@ -24,6 +30,7 @@ om_server_start plugin
 sed -e "s|^control_socket = .*|control_socket = \"$CTL_B\";|" \
 	-e 's|^nft_table = .*|nft_table = "openvpn_mcast_b";|' \
 	-e 's|^nflog_group = .*|nflog_group = 1195;|' \
+	-e 's|^upstream = .*|upstream = "up1";|' \
 	"$OM_OUT/helper.conf" >"$OM_OUT/helper-b.conf"
 sed -e 's|^dev tap0$|dev tap1|' -e 's|^port 1194$|port 1195|' \
 	-e 's|^server 10.8.0.0 |server 10.9.0.0 |' \
@@ -59,6 +66,24 @@ done
 om_log "ok: both nftables tables present"
 
 # --- b) delivery --------------------------------------------------------------------
+# burst - the source sends G1: on eth0 (up0), and in standalone mode on eth1
+# (up1) too; frames are counted on every client's tap.
+burst() {
+	local i
+	if [ "$(om_feed)" != standalone ]; then
+		om_mcast_burst "$N" "$RATE" "$G1"
+		return
+	fi
+	for i in 1 2 3; do om_cap_start "$i"; done
+	om_send_start send-up0 src "$G1" "$N" "$RATE" eth0
+	om_send_start send-up1 src "$G1" "$N" "$RATE" eth1
+	om_send_wait send-up0
+	om_send_wait send-up1
+	om_wait_quiet
+	for i in 1 2 3; do om_cap_stop "$i"; done
+}
+
+if [ "$(om_feed)" != standalone ]; then
 {
 	echo "# written by $OM_TEST"
 	echo "mroute from up0 group $G1 to tap0 tap1"
@@ -71,12 +96,13 @@ smcroute_ready() {
 		om_nsx srv grep -q ' tap1 ' /proc/net/ip_mr_vif
 }
 om_wait 10 "smcrouted running (smcroute.err)" smcroute_ready
+fi
 
 om_recv_start 1 "$G1"
 OM_CTL_SOCK=$CTL_B
 om_recv_start 3 "$G1"
 OM_CTL_SOCK=$CTL_A
-om_mcast_burst "$N" "$RATE" "$G1"
+burst
 min=$(om_pct_min "$N" 99)
 om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap (server A): frames of $G1"
 om_assert_ge "$(om_cap_count 3 "$G1")" "$min" "carol's tap (server B): frames of $G1"
@@ -98,7 +124,7 @@ om_nft_table_present || om_fail "server A's nftables table went away with server
 n_helpers=$(om_helper_pids | wc -l)
 om_assert_eq "$n_helpers" 1 "helper processes left (server A's)"
 
-om_mcast_burst "$N" "$RATE" "$G1"
+burst
 om_assert_ge "$(om_cap_count 1 "$G1")" "$min" "alice's tap: frames of $G1 after server B stopped"
 om_assert_eq "$(om_cap_routed 2)" 0 "bob's tap: multicast data frames after server B stopped"
 om_recv_stop 1 "$G1"

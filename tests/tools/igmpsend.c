@@ -8,6 +8,8 @@
  *   v2report GROUP      IGMPv2 membership report (type 0x16)
  *   v2leave  GROUP      IGMPv2 leave group (type 0x17), to 224.0.0.2
  *   v3report GROUP      IGMPv3 report (type 0x22), one EXCLUDE {} record
+ *   v2query  GROUP      IGMPv2 query (type 0x11, max resp 10 s); GROUP
+ *                       0.0.0.0 is a general query, to 224.0.0.1
  * Options:
  *   -i IFNAME    interface (required)
  *   -d ADDR      IP destination (default: GROUP for v2report, 224.0.0.2
@@ -47,7 +49,7 @@ static __attribute__((noreturn)) void usage(void)
 {
 	fprintf(stderr,
 		"usage: igmpsend -i IFNAME [-d ADDR] [-c] [-l LEN] [-r N]\n"
-		"                v2report|v2leave|v3report GROUP\n");
+		"                v2report|v2leave|v3report|v2query GROUP\n");
 	exit(2);
 }
 
@@ -87,6 +89,13 @@ int main(int argc, char **argv)
 		len = 8;
 		if (!dst_s)
 			dst_s = leave ? "224.0.0.2" : group_s;
+	} else if (!strcmp(kind, "v2query")) {
+		msg[0] = 0x11;
+		msg[1] = 100;                       /* max resp time, 1/10 s */
+		memcpy(msg + 4, &group, 4);
+		len = 8;
+		if (!dst_s)
+			dst_s = group.s_addr ? group_s : "224.0.0.1";
 	} else if (!strcmp(kind, "v3report")) {
 		msg[0] = 0x22;
 		msg[6] = (uint8_t)(nrec >> 8);     /* number of group records */
