@@ -921,12 +921,13 @@ om_wait_quiet() {
 }
 
 # om_send_start NAME SHORT-NS GROUP COUNT RATE [IFNAME] - mcsend in the
-# background: COUNT datagrams to GROUP at RATE per second, TTL 8, with
+# background: COUNT datagrams to GROUP at RATE per second, TTL 8 (or
+# OM_SEND_TTL), with
 # OM_SEND_SIZE bytes of UDP payload (default 200), from source address
 # OM_SEND_FROM if set.
 om_send_start() {
 	local name=$1 ns=$2 g=$3 n=$4 r=$5 ifn=${6:-}
-	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t 8 \
+	om_bg "$name" "$ns" "$OM_TOOLS/mcsend" -g "$g" -p "$OM_MC_PORT" -n "$n" -r "$r" -t "${OM_SEND_TTL:-8}" \
 		-s "${OM_SEND_SIZE:-200}" ${ifn:+-i "$ifn"} ${OM_SEND_FROM:+-b "$OM_SEND_FROM"}
 }
 
