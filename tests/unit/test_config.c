@@ -47,6 +47,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.igmp.robustness * cfg.igmp.query_interval +
 			 cfg.igmp.query_response_interval, 260);
 	assert_string_equal(cfg.status_file, "");
+	assert_string_equal(cfg.upstream, "");		/* standalone mode off */
 }
 
 static void test_every_key(void **state)
@@ -108,6 +109,39 @@ static void test_errors_have_file_line(void **state)
 	expect_error("nflog_group = 5;\nnft_table = = \"x\";\n", 2, "syntax error");
 }
 
+static void test_upstream(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&cfg, "nflog_group = 5;\nupstream = \"eth0\";\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.upstream, "eth0");
+	assert_int_equal(cfg.nflog_group, 5);
+	assert_string_equal(err, "");
+	/* Longest name the kernel allows, and its other characters. */
+	assert_int_equal(load(&cfg, "upstream = \"veth-up.12_ab3x\";\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.upstream, "veth-up.12_ab3x");
+	assert_int_equal(strlen(cfg.upstream), 15);
+	/* "" means off. */
+	assert_int_equal(load(&cfg, "upstream = \"\";\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.upstream, "");
+}
+
+static void test_upstream_errors(void **state)
+{
+	(void)state;
+	expect_error("nflog_group = 5;\nupstream = \"0123456789abcdef\";\n", 2, "too long");
+	expect_error("upstream = \"0123456789abcdef\";\n", 1, "'upstream'");
+	expect_error("\n\nupstream = \"eth 0\";\n", 3, "not a valid interface name");
+	expect_error("upstream = \"eth/0\";\n", 1, "not a valid interface name");
+	expect_error("upstream = \"eth0:1\";\n", 1, "not a valid interface name");
+	expect_error("upstream = \"eth\\\"0\";\n", 1, "not a valid interface name");
+	expect_error("upstream = \"eth\\t0\";\n", 1, "not a valid interface name");
+	expect_error("upstream = \" \";\n", 1, "'upstream'");
+	expect_error("upstream = 5;\n", 1, "must be a string");
+}
+
 static void test_missing_file(void **state)
 {
 	struct cfg cfg;
@@ -126,6 +160,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors_have_file_line),
+		cmocka_unit_test(test_upstream),
+		cmocka_unit_test(test_upstream_errors),
 		cmocka_unit_test(test_missing_file),
 	};
 

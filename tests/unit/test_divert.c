@@ -1,8 +1,9 @@
 /*
- * test_divert.c - the pure parts of the diversion: nft script text, name
- * checks, kernel version and table owner parsing (helper/divert.c), and
- * what comes back from nflog: the NFLOG record parser and the busy-group
- * check (helper/capture.c), plus tun_flags parsing (helper/caps.c).
+ * test_divert.c - the pure parts of the diversion: nft script text (the tap
+ * chain and the standalone upstream's ingress chain), name checks, kernel
+ * version and table owner parsing (helper/divert.c); what comes back from
+ * nflog: the NFLOG record parser (egress and ingress records) and the
+ * busy-group check (helper/capture.c); plus tun_flags parsing (helper/caps.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -106,6 +107,98 @@ static void test_ruleset_rejects(void **state)
 	assert_true(divert_name_ok("_t0", 0));
 	assert_true(divert_name_ok("tap.srv-1:a", 1));
 	assert_true(divert_name_ok("012345678901234", 1));
+}
+
+/* The standalone upstream's ingress chain, added to the netdev table. */
+static void test_upstream_rules(void **state)
+{
+	char buf[1024], *rule;
+	int n;
+
+	(void)state;
+	n = divert_upstream_rules(buf, sizeof(buf), "openvpn_mcast", "up0", 1194);
+	assert_true(n > 0);
+	assert_int_equal(n, (int)strlen(buf));
+	assert_non_null(strstr(buf, "add chain netdev openvpn_mcast " DIVERT_CHAIN_UPSTREAM " {"));
+	assert_non_null(strstr(buf, "type filter hook ingress device \"up0\" priority 0;"));
+	assert_non_null(strstr(buf, "policy accept;"));
+	rule = strstr(buf, "add rule netdev openvpn_mcast " DIVERT_CHAIN_UPSTREAM " ");
+	assert_non_null(rule);
+	assert_non_null(strstr(rule, " ip daddr 224.0.0.0/4 "));
+	assert_non_null(strstr(rule, " ip daddr != 224.0.0.0/24 "));
+	assert_non_null(strstr(rule, " ip protocol != igmp "));
+	assert_non_null(strstr(rule, " log group 1194 "));
+	/* Logged and accepted: local listeners on the server still get it,
+	 * and it is no diversion of the tap. */
+	assert_null(strstr(buf, "drop"));
+	assert_null(strstr(buf, "egress"));
+	assert_null(strstr(buf, "tap_"));
+	/* It adds to the table divert_ruleset() creates; it makes no table. */
+	assert_null(strstr(buf, "table"));
+	assert_int_equal(buf[n - 1], '\n');
+
+	/* Another device and group. */
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "eth0.7", 7) > 0);
+	assert_non_null(strstr(buf, "add chain netdev t " DIVERT_CHAIN_UPSTREAM " "));
+	assert_non_null(strstr(buf, "device \"eth0.7\""));
+	assert_non_null(strstr(buf, "log group 7 "));
+	assert_null(strstr(buf, "1194"));
+}
+
+static void test_upstream_rules_reject(void **state)
+{
+	static const char *const bad_ifs[] = {
+		"", "up 0", "up\"0", "up0;", "up/0", "up0}", "0123456789abcdef",
+	};
+	static const char *const bad_tables[] = { "", "1abc", "a-b", "a b", "a;b" };
+	char buf[1024];
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_ifs) / sizeof(bad_ifs[0]); i++) {
+		errno = 0;
+		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", bad_ifs[i], 1), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	for (i = 0; i < sizeof(bad_tables) / sizeof(bad_tables[0]); i++) {
+		errno = 0;
+		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), bad_tables[i], "up0", 1),
+				 -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", NULL, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), NULL, "up0", 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", -1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65536), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(NULL, sizeof(buf), "t", "up0", 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, 0, "t", "up0", 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 0) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65535) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "012345678901234", 1) > 0);
+
+	/* Too small by one byte (the NUL) is ENOSPC; exactly enough is not. */
+	n = divert_upstream_rules(buf, sizeof(buf), "t", "up0", 1);
+	assert_true(n > 0);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, (size_t)n, "t", "up0", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	errno = 0;
+	assert_int_equal(divert_upstream_rules(buf, 16, "t", "up0", 1), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(divert_upstream_rules(buf, (size_t)n + 1, "t", "up0", 1), n);
 }
 
 static void test_kernel_egress(void **state)
@@ -253,6 +346,71 @@ static void test_nflog_ipv4_family(void **state)
 	assert_int_equal(len, 28);
 }
 
+/* Netdev ingress (standalone upstream): an input device, and the payload
+ * is the bare IP packet, the Ethernet header already pulled. */
+static void test_nflog_netdev_ingress(void **state)
+{
+	static const uint8_t phdr[4] = { 0x08, 0x00, 0, 0 };
+	static const uint8_t indev[4] = { 0x00, 0x01, 0x02, 0x03 };	/* big endian */
+	struct nflog_pkt pkt;
+	struct rec r;
+	const uint8_t *ip;
+	size_t len;
+
+	(void)state;
+	rec_init(&r, 5);
+	rec_tlv(&r, 1, 8, phdr, 4, 1);
+	rec_tlv(&r, 4, 8, indev, 4, 1);
+	rec_tlv(&r, 9, 4 + sizeof(ip_pkt), ip_pkt, sizeof(ip_pkt), 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_int_equal(pkt.family, 5);
+	assert_int_equal(pkt.indev, 0x00010203);
+	assert_int_equal(pkt.hw_protocol, 0x0800);
+	assert_int_equal(pkt.payload_len, sizeof(ip_pkt));
+	assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+	assert_ptr_equal(ip, pkt.payload);		/* offset 0, nothing skipped */
+	assert_int_equal(len, sizeof(ip_pkt));
+	assert_memory_equal(ip, ip_pkt, sizeof(ip_pkt));
+
+	/* The input device may come after the payload, too. */
+	rec_init(&r, 5);
+	rec_tlv(&r, 9, 4 + sizeof(ip_pkt), ip_pkt, sizeof(ip_pkt), 1);
+	rec_tlv(&r, 4, 8, "\0\0\0\x07", 4, 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_int_equal(pkt.indev, 7);
+	assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+	assert_ptr_equal(ip, pkt.payload);
+	assert_int_equal(len, sizeof(ip_pkt));
+
+	/* Egress records name no input device: Ethernet header skipped. */
+	rec_netdev(&r);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_int_equal(pkt.indev, 0);
+	assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+	assert_ptr_equal(ip, pkt.payload + 14);
+
+	/* A bare IPv6 packet at ingress is not IPv4. */
+	{
+		uint8_t v6[40] = { 0x60 };
+
+		rec_init(&r, 5);
+		rec_tlv(&r, 4, 8, indev, 4, 1);
+		rec_tlv(&r, 9, 4 + sizeof(v6), v6, sizeof(v6), 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		errno = 0;
+		assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
+		assert_int_equal(errno, EPROTONOSUPPORT);
+	}
+	/* A bare IP packet shorter than a header is malformed. */
+	rec_init(&r, 5);
+	rec_tlv(&r, 4, 8, indev, 4, 1);
+	rec_tlv(&r, 9, 4 + 19, ip_pkt, 19, 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	errno = 0;
+	assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
 static void expect_bad(const struct rec *r, size_t len)
 {
 	struct nflog_pkt pkt;
@@ -294,6 +452,28 @@ static void test_nflog_hostile_lengths(void **state)
 	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
 	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
 	expect_bad(&r, r.len);
+
+	/* An input device TLV too short for its 4-byte ifindex. */
+	rec_init(&r, 5);
+	rec_tlv(&r, 4, 4 + 2, "\0\7", 2, 1);
+	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
+	expect_bad(&r, r.len);
+	rec_init(&r, 5);
+	rec_tlv(&r, 4, 4 + 3, "\0\0\7", 3, 1);
+	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
+	expect_bad(&r, r.len);
+	rec_init(&r, 5);
+	rec_tlv(&r, 4, 4, "", 0, 1);		/* no value at all */
+	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
+	expect_bad(&r, r.len);
+	rec_init(&r, 5);			/* ... also after the payload */
+	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
+	rec_tlv(&r, 4, 4 + 2, "\0\7", 2, 1);
+	expect_bad(&r, r.len);
+	rec_init(&r, 5);			/* ... or cut off by the record's end */
+	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
+	rec_tlv(&r, 4, 8, "\0\0\0\7", 4, 1);
+	expect_bad(&r, r.len - 2);
 
 	/* A good record cut anywhere inside the payload TLV is refused. */
 	rec_netdev(&r);
@@ -376,12 +556,15 @@ int main(void)
 		cmocka_unit_test(test_ruleset_forward),
 		cmocka_unit_test(test_ruleset_replace),
 		cmocka_unit_test(test_ruleset_rejects),
+		cmocka_unit_test(test_upstream_rules),
+		cmocka_unit_test(test_upstream_rules_reject),
 		cmocka_unit_test(test_kernel_egress),
 		cmocka_unit_test(test_owner_pid),
 		cmocka_unit_test(test_group_busy),
 		cmocka_unit_test(test_tun_flags),
 		cmocka_unit_test(test_nflog_netdev),
 		cmocka_unit_test(test_nflog_ipv4_family),
+		cmocka_unit_test(test_nflog_netdev_ingress),
 		cmocka_unit_test(test_nflog_hostile_lengths),
 		cmocka_unit_test(test_nflog_not_ipv4),
 		cmocka_unit_test(test_nflog_random),

@@ -1,5 +1,6 @@
 /*
- * test_repl.c - checksum repair of diverted packets (helper/repl.c).
+ * test_repl.c - checksum repair of diverted packets and the TTL rule for
+ * packets from the standalone upstream (helper/repl.c).
  *
  * Expected checksums were computed independently (a Python one-off over
  * the same bytes), not with csum_add().
@@ -202,6 +203,77 @@ static void test_malformed(void **state)
 	expect_einval(p, tot);
 }
 
+/* The router's TTL rule for packets from the standalone upstream. */
+static void test_ttl_not_forwarded(void **state)
+{
+	uint8_t p[128], q[128];
+	size_t tot;
+	int ttl;
+
+	(void)state;
+	for (ttl = 0; ttl <= 1; ttl++) {
+		tot = build(p, "hello, multicast!", 17);
+		p[8] = (uint8_t)ttl;
+		memcpy(q, p, sizeof(p));
+		assert_int_equal(repl_ttl_forward(p), 0);
+		assert_int_equal(p[8], ttl);
+		assert_memory_equal(p, q, tot);		/* untouched */
+	}
+}
+
+static void test_ttl_decremented(void **state)
+{
+	uint8_t p[128], q[128];
+	size_t tot;
+
+	(void)state;
+	tot = build(p, "hello, multicast!", 17);
+	p[8] = 2;
+	memcpy(q, p, sizeof(p));
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(p[8], 1);
+	q[8] = 1;
+	assert_memory_equal(p, q, tot);			/* only the TTL changed */
+
+	p[8] = 255;
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(p[8], 254);
+
+	/* Each call is one hop: 3 -> 2 -> 1, then no more. */
+	p[8] = 3;
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(p[8], 1);
+	assert_int_equal(repl_ttl_forward(p), 0);
+	assert_int_equal(p[8], 1);
+}
+
+static void test_ttl_then_checksum(void **state)
+{
+	uint8_t p[128];
+	size_t tot;
+
+	(void)state;
+	/* TTL 7 -> 6: the header sum drops by 0x0100, so its complement,
+	 * 0xaf87 for TTL 7 (test_fix_known_packet), becomes 0xb087. */
+	tot = build(p, "hello, multicast!", 17);
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(p[8], 6);
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 10), 0xb087);
+	assert_int_equal(csum_add(p, 20, 0), 0xffff);
+	/* The UDP checksum does not cover the TTL. */
+	assert_int_equal(at16(p, 26), 0x57d7);
+
+	tot = build(p, "odd-len-pay", 11);
+	p[8] = 255;
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(p[8], 254);
+	assert_int_equal(csum_add(p, 20, 0), 0xffff);
+	assert_int_equal(at16(p, 26), 0x0674);
+}
+
 static void test_send_closed_counts(void **state)
 {
 	static const uint8_t macs[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
@@ -228,6 +300,9 @@ int main(void)
 		cmocka_unit_test(test_fragment_keeps_l4),
 		cmocka_unit_test(test_other_protocol_keeps_l4),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_ttl_not_forwarded),
+		cmocka_unit_test(test_ttl_decremented),
+		cmocka_unit_test(test_ttl_then_checksum),
 		cmocka_unit_test(test_send_closed_counts),
 	};
 
