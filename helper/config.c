@@ -4,6 +4,7 @@
  * Unknown keys are errors: a typo silently falling back to a default is
  * worse than refusing to start.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,15 +69,23 @@ static int cfg_string(struct cfg_err *e, const config_setting_t *s, char *dst, s
 	return 0;
 }
 
-/* An interface name as the kernel allows it, or "" for none. */
+/*
+ * An interface name, or "" for none. Only [A-Za-z0-9_.-]: the name goes
+ * into an nft script, and a name refused there would only fail later, at
+ * the tap's UP.
+ */
 static int cfg_ifname(struct cfg_err *e, const config_setting_t *s, char *dst, size_t dlen)
 {
 	if (cfg_string(e, s, dst, dlen) < 0)
 		return -1;
 	for (const char *p = dst; *p; p++)
-		if (*p <= ' ' || *p == '/' || *p == ':' || *p == '"' || *p == '\\' || *p >= 0x7f)
-			return cfg_fail(e, s, "'%s' is not a valid interface name", config_setting_name(s));
-	return 0;
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+			goto bad;
+	if (strcmp(dst, ".") && strcmp(dst, ".."))
+		return 0;
+bad:
+	return cfg_fail(e, s, "'%s' is not a valid interface name: \"%s\" (letters, digits, '_', '.', '-')",
+			config_setting_name(s), dst);
 }
 
 static int cfg_int(struct cfg_err *e, const config_setting_t *s, int *dst, int min, int max)

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "divert.h"
 
 static char path[64];
 
@@ -154,6 +155,36 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/mcast.conf"));
 }
 
+/* Every upstream name the config accepts is one the nft script can carry
+ * (else the helper would start and fail at the tap's UP); "." and ".."
+ * are never interface names. */
+static void test_upstream_names_fit_divert(void **state)
+{
+	static const char *const names[] = { "eth+0", "eth@0", "br#1", "eth0,1", ".", ".." };
+	char err[256], buf[1024], path[] = "/tmp/omcfgnXXXXXX";
+	struct cfg c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int fd = mkstemp(path);
+		FILE *f = fdopen(fd, "w");
+		int accepted, scriptable;
+
+		fprintf(f, "upstream = \"%s\";\n", names[i]);
+		fclose(f);
+		cfg_defaults(&c);
+		accepted = cfg_load(&c, path, err, sizeof(err)) == 0;
+		unlink(path);
+		snprintf(path, sizeof(path), "/tmp/omcfgnXXXXXX");
+		scriptable = divert_upstream_rules(buf, sizeof(buf), "t", names[i], 1) > 0;
+		if (accepted && !scriptable)
+			fail_msg("config accepts upstream \"%s\", divert refuses it", names[i]);
+		if (accepted && (!strcmp(names[i], ".") || !strcmp(names[i], "..")))
+			fail_msg("config accepts upstream \"%s\", the kernel never does", names[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_errors_have_file_line),
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_upstream_errors),
+		cmocka_unit_test(test_upstream_names_fit_divert),
 		cmocka_unit_test(test_missing_file),
 	};
 
