@@ -2,8 +2,8 @@
 # tests/demo/demo.sh - `sudo make demo`: the problem and the fix, side by side.
 #
 # Builds a small world in network namespaces (a multicast source playing 3
-# TV channels, igmpproxy, an OpenVPN 2.6 TAP server, and the clients alice,
-# bob and carol), lets the clients tune in and out on a fixed script, and
+# TV channels, igmpproxy or the helper's standalone upstream, an OpenVPN 2.6
+# TAP server, and the clients alice, bob and carol), lets the clients tune in and out on a fixed script, and
 # shows every second what each client's VPN link carries.  The script runs
 # twice: first with OpenVPN alone, which sends every multicast frame to
 # every client, then with the openvpn-mcast plugin.  A summary compares the
@@ -12,6 +12,12 @@
 #   - without it, clients did get such frames (so the counting can tell);
 #   - with the plugin, every client got the channels it watched (at least
 #     90 % of the frames it got of them without the plugin).
+#
+# Where the kernel can route multicast, igmpproxy brings the channels into
+# the server's tap0 in both runs.  Where it cannot (no CONFIG_IP_MROUTE:
+# igmpproxy dies at MRT_INIT), run 2 uses the helper's standalone mode
+# (upstream = "up0"), and run 1, having no router at all, plays the
+# channels on the server itself into tap0, so that OpenVPN's flooding shows.
 #
 # Environment:
 #   OM_DEMO_FAST=1   a short script (about 10 s per run) for automated runs.
@@ -36,6 +42,8 @@ fi
 DEMO_METER="$OM_ROOT/tests/demo/chanmeter"
 DEMO_FAST=${OM_DEMO_FAST:-0}
 DEMO_LOG="$OM_OUT/demo.log"
+DEMO_FEED=$(om_feed)   # igmpproxy or standalone (tests/lib.sh)
+DEMO_RUN=0
 
 # The channels: about 2 Mbit/s of UDP payload each, like a modest SD TV
 # stream in 1316-byte datagrams (7 MPEG-TS packets, as IPTV sends them).
@@ -147,7 +155,11 @@ print_intro() {
 	say ""
 	say "  source ── 3 channels, $(mbit $((DEMO_PAYLOAD * DEMO_PPS)) 1000000) Mbit/s each: ch1 ${DEMO_GROUP[1]}, ch2 ${DEMO_GROUP[2]}, ch3 ${DEMO_GROUP[3]}"
 	say "    │"
-	say "  server ── igmpproxy + OpenVPN 2.6 (dev-type tap)"
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		say "  server ── igmpproxy + OpenVPN 2.6 (dev-type tap)"
+	else
+		say "  server ── OpenVPN 2.6 (dev-type tap); no igmpproxy"
+	fi
 	say "    │  UDP over a bridged 'WAN'"
 	say "  clients ── alice, bob, carol (OpenVPN clients; apps join on tap0)"
 	say ""
@@ -158,6 +170,16 @@ print_intro() {
 	say "  run 1  OpenVPN alone: it sends every multicast frame to every client"
 	say "  run 2  OpenVPN with the openvpn-mcast plugin"
 	say ""
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		say "Mode: igmpproxy routes the channels into tap0 (this kernel can route multicast)."
+	else
+		say "Mode: standalone. This kernel ($(uname -r)) cannot route multicast (no"
+		say "CONFIG_IP_MROUTE), so igmpproxy cannot run here. Run 2 uses the helper's"
+		say "standalone mode: it joins the watched channels on the server's upstream"
+		say "interface itself. Run 1 has no router at all, so a player on the server"
+		say "sends all 3 channels into tap0, as a headend on the VPN server would."
+	fi
+	say ""
 	say "Columns of the live table:"
 	say "  VPN link      what arrives on the client's WAN interface (encrypted"
 	say "                OpenVPN packets), Mbit/s over the last second"
@@ -165,10 +187,15 @@ print_intro() {
 	say "                on its tap0 (not counted: the first second after it left"
 	say "                that channel, while its leave is on the way)"
 	say "  watched       frames of the channel it is watching"
-	say "  routed into the server's tap0"
-	say "                the channels igmpproxy forwards to the VPN right now;"
-	say "                it keeps a channel flowing for a while after its last"
-	say "                viewer left (its route ageing, the same in both runs)"
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		say "  routed into the server's tap0"
+		say "                the channels igmpproxy forwards to the VPN right now;"
+		say "                it keeps a channel flowing for a while after its last"
+		say "                viewer left (its route ageing, the same in both runs)"
+	else
+		say "  feed          run 1: the channels the server's player sends into tap0;"
+		say "                run 2: the channels the helper has joined upstream"
+	fi
 	say ""
 }
 
@@ -203,13 +230,23 @@ trap 'demo_err "terminated"; exit 143' TERM
 # ---------------------------------------------------------------------------
 # The world: sources, receivers, meters
 
-# sources_start - the 3 channels play from the source namespace for the
-# whole demo; igmpproxy routes a channel only while someone has joined it.
+# sources_start [NS IFNAME PREFIX] - the 3 channels play (by default from
+# the source namespace, for the whole demo; igmpproxy routes a channel, or
+# the helper joins it, only while someone watches it).
 sources_start() {
+	local c ns=${1:-src} ifn=${2:-eth0} pfx=${3:-src}
+	for ((c = 1; c <= DEMO_NCH; c++)); do
+		om_bg "$pfx-ch$c" "$ns" "$OM_TOOLS/mcsend" -g "${DEMO_GROUP[c]}" -p "$DEMO_PORT" \
+			-n 100000000 -r "$DEMO_PPS" -s "$DEMO_PAYLOAD" -t 8 -i "$ifn"
+	done
+}
+
+# The player on the server (standalone mode, run 1): no router brings the
+# source's channels into tap0 without the plugin.
+players_stop() {
 	local c
 	for ((c = 1; c <= DEMO_NCH; c++)); do
-		om_bg "src-ch$c" src "$OM_TOOLS/mcsend" -g "${DEMO_GROUP[c]}" -p "$DEMO_PORT" \
-			-n 100000000 -r "$DEMO_PPS" -s "$DEMO_PAYLOAD" -t 8 -i eth0
+		[ -z "${OM_BG_PID[player-ch$c]:-}" ] || om_bg_stop "player-ch$c"
 	done
 }
 
@@ -268,22 +305,32 @@ clients_stop() {
 	done
 }
 
-# vpn_start plugin|noplugin - server, clients and igmpproxy (which needs the
-# server's tap0 to exist).
+# vpn_start plugin|noplugin - server, clients and the feed: igmpproxy
+# (which needs the server's tap0 to exist), or in standalone mode the
+# helper's upstream (plugin) or the player on the server (noplugin).
 vpn_start() {
 	local i
+	DEMO_RUN=$((DEMO_RUN + 1))
 	om_server_start "$1"
 	for ((i = 1; i <= DEMO_NCLIENTS; i++)); do
 		om_client_start "$i"
 	done
-	om_igmpproxy_start
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		om_igmpproxy_start
+	elif [ "$1" = noplugin ]; then
+		sources_start srv tap0 player
+	fi
 	if [ "$1" = plugin ]; then
 		om_wait 5 "helper installed its nftables table" om_nft_table_present
 	fi
 }
 
 vpn_stop() {
-	om_bg_stop igmpproxy
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		om_bg_stop igmpproxy
+	else
+		players_stop
+	fi
 	clients_stop
 	om_server_stop
 }
@@ -332,8 +379,26 @@ sample() {
 	done
 	NOW_UP=${vals[DEMO_NCLIENTS]}
 	NOW_T=$(om_now_us)
-	ROUTED=$(routed_channels)
+	ROUTED=$(feed_channels)
 	om_log "sample: rx=${NOW_RX[*]} up=$NOW_UP frames=$(for k in "${!NOW_F[@]}"; do printf '%s=%s ' "$k" "${NOW_F[$k]}"; done)routed=$ROUTED"
+}
+
+# feed_channels - the channels that reach the server's tap0 right now.
+feed_channels() {
+	local c out=""
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		routed_channels
+		return 0
+	fi
+	for ((c = 1; c <= DEMO_NCH; c++)); do
+		if [ "$DEMO_RUN" = 1 ]; then
+			om_alive "${OM_BG_PID[player-ch$c]:-0}" || continue
+		else
+			om_upstream_joined "${DEMO_GROUP[c]}" || continue
+		fi
+		out+="${out:+ }ch$c"
+	done
+	echo "${out:--}"
 }
 
 # routed_channels - the channels the kernel forwards into the server's
@@ -452,7 +517,13 @@ show_table() {
 			"$unw" "$col" "$tot" "$C_OFF" "${SUM_WANT[$run:$i]}")"
 	done
 	line "$(printf '%-18s %9s Mbit/s, %s this run' 'server upload' "$(mbit "$TICK_UP" "$TICK_DT")" "$(mbytes "${SUM_UP[$run]}")")"
-	line "routed into the server's tap0 by igmpproxy: $ROUTED"
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		line "routed into the server's tap0 by igmpproxy: $ROUTED"
+	elif [ "$run" = 1 ]; then
+		line "sent into the server's tap0 by the player on the server: $ROUTED"
+	else
+		line "joined upstream on up0 by the helper (standalone): $ROUTED"
+	fi
 	line ""
 	line "${C_DIM}last event: ${last_ev:-none yet}${C_OFF}"
 	line "${C_DIM}next event: ${next_ev:-end of the run at t=$DEMO_SECS}${C_OFF}"
@@ -542,8 +613,14 @@ print_summary() {
 			"${SUM_UNW[2:$i]}" "${SUM_WANT[1:$i]}" "${SUM_WANT[2:$i]}")"
 	done
 	say ""
-	say "Without the plugin the server's upload is (number of clients) x (channels"
-	say "igmpproxy routes), whoever watches them; with it, one copy per viewer."
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		say "Without the plugin the server's upload is (number of clients) x (channels"
+		say "igmpproxy routes), whoever watches them; with it, one copy per viewer."
+	else
+		say "Without the plugin the server's upload is (number of clients) x (channels"
+		say "in tap0), whoever watches them; with it (standalone mode, no igmpproxy),"
+		say "one copy per viewer."
+	fi
 	say ""
 
 	# The verdict: each check says in words what failed.
@@ -599,6 +676,17 @@ phase() {
 	printf 'done (%d.%d s)\n' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 100000 % 10))
 }
 
+# feed_name plugin|noplugin - what brings the channels into tap0, in words.
+feed_name() {
+	if [ "$DEMO_FEED" = igmpproxy ]; then
+		echo igmpproxy
+	elif [ "$1" = plugin ]; then
+		echo "the helper's standalone upstream"
+	else
+		echo "the player on the server"
+	fi
+}
+
 setup_world() {
 	om_topo_mcast "$DEMO_NCLIENTS"
 	sources_start
@@ -612,14 +700,14 @@ demo_main() {
 	om_need_built
 	print_intro
 	phase "Creating namespaces, certificates and the 3 channel sources" setup_world
-	phase "Starting OpenVPN server (no plugin), 3 clients and igmpproxy" vpn_start noplugin
+	phase "Starting OpenVPN server (no plugin), 3 clients and $(feed_name noplugin)" vpn_start noplugin
 	meters_start
 	say ""
 	run_script 1
 	meters_stop
 	say ""
-	phase "Stopping the clients, igmpproxy and the server" vpn_stop
-	phase "Starting OpenVPN server WITH the plugin, 3 clients and igmpproxy" vpn_start plugin
+	phase "Stopping the clients, $(feed_name noplugin) and the server" vpn_stop
+	phase "Starting OpenVPN server WITH the plugin, 3 clients and $(feed_name plugin)" vpn_start plugin
 	meters_start
 	say ""
 	run_script 2
