@@ -129,6 +129,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%s: OK\n", cfgpath);
+		fflush(stdout);
 		if (upstream_mode_line(&cfg, err, sizeof(err)))
 			fprintf(stderr, "warning: %s\n", err);
 		else

@@ -4,7 +4,10 @@
 #   a) a config error is reported as file:line: message;
 #   b) the nftables table name is already taken by something else;
 #   c) the nflog group already has a listener;
-#   d) the helper lacks CAP_NET_RAW.
+#   d) the helper lacks CAP_NET_RAW;
+#   e) the standalone upstream interface does not exist;
+#   f) `openvpn-mcast-helper -t` names the mode, and warns when no multicast
+#      router can run on this kernel and no upstream is set.
 # (A tun device: test_plugin_tun_refused.)
 # Each time OpenVPN must stop, and leave no helper process behind.
 . "$(dirname "$0")/../lib.sh"
@@ -62,3 +65,24 @@ OM_SERVER_PREFIX="setpriv --bounding-set=-net_raw"
 expect_refusal caps "PLUGIN openvpn-mcast: helper failed: cannot start: .*CAP_NET_RAW"
 unset OM_SERVER_PREFIX
 
+
+# e) standalone upstream on an interface that is not there
+OM_HELPER_EXTRA='upstream = "nosuch0";'
+om_server_conf plugin
+expect_refusal upstream "PLUGIN openvpn-mcast: helper failed: cannot start: upstream interface nosuch0 does not exist"
+unset OM_HELPER_EXTRA
+
+# f) the mode as `-t` reports it
+printf 'upstream = "eth0";\n' >"$OM_OUT/standalone.conf"
+out=$("$OM_HELPER" -t -c "$OM_OUT/standalone.conf" 2>&1) || om_fail "-t refused standalone.conf: $out"
+grep -q 'mode: standalone on eth0' <<<"$out" || om_fail "-t with upstream: no mode line in: $out"
+om_log "ok: -t with upstream: $(tail -n 1 <<<"$out")"
+: >"$OM_OUT/empty.conf"
+err=$("$OM_HELPER" -t -c "$OM_OUT/empty.conf" 2>&1 >/dev/null) || om_fail "-t refused an empty config"
+if om_kernel_mroute; then
+	[ -z "$err" ] || om_fail "-t warns on a kernel that can route multicast: $err"
+else
+	grep -q 'no multicast routing (CONFIG_IP_MROUTE' <<<"$err" && grep -q 'upstream = "IFNAME"' <<<"$err" ||
+		om_fail "-t on this kernel (no multicast routing) lacks the cause or the remedy: $err"
+	om_log "ok: -t warns: $err"
+fi
