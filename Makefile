@@ -224,3 +224,15 @@ bench: $(BENCH_BIN)
 # Whole data path in the e2e setup (root; network namespaces).
 bench-e2e: all $(TOOLS)
 	@bash tests/bench/e2e_rate.sh $(RATES)
+
+# Member loss and non-member frames at 400 and 5,000 packets/s (root).
+.PHONY: bench-loss
+bench-loss: all $(TOOLS)
+	@bash tests/bench/member_loss.sh $(RATES)
+
+# A shell as root in the VM the tests that need kernel multicast routing run
+# in where this kernel lacks it (tests/vm/run.sh: Debian's stock kernel over
+# the host's files; tests/out is shared writable).  `make` first.
+.PHONY: vm-shell
+vm-shell:
+	@bash tests/vm/run.sh --shell --results tests/out
