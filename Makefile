@@ -11,7 +11,9 @@ DOCDIR     ?= $(PREFIX)/share/doc/openvpn-mcast
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := libpcap libconfig libnftables
+PKGS       := libpcap libconfig libnftables libbpf
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
 
 # CI builds with -Werror; so does WERROR=1 anywhere.
 ifeq ($(CI),true)
@@ -61,7 +63,23 @@ endif
 
 all: $(PLUGIN) $(HELPER)
 
-HDRS := $(wildcard helper/*.h plugin/*.h include/*.h)
+HDRS := $(wildcard helper/*.h helper/bpf/*.h plugin/*.h include/*.h)
+
+# The in-kernel data plane: tc programs built for the BPF target and
+# embedded in the helper as a bpftool skeleton (tcbpf.c loads it).
+BPF_OBJ  := helper/bpf/mcast_tc.bpf.o
+BPF_SKEL := helper/bpf/mcast_tc.skel.h
+
+$(BPF_OBJ): helper/bpf/mcast_tc.bpf.c helper/bpf/dp_core.h
+	@echo '  CLANG   $@'
+	$(Q)$(CLANG) -O2 -g -Wall -target bpf -I/usr/include/$(shell $(CC) -dumpmachine) \
+		-Ihelper/bpf -c -o $@ $<
+
+$(BPF_SKEL): $(BPF_OBJ)
+	@echo '  GEN     $@'
+	$(Q)$(BPFTOOL) gen skeleton $< name mcast_tc_bpf >$@.tmp && mv $@.tmp $@
+
+helper/tcbpf.o: $(BPF_SKEL)
 
 helper/%.o: helper/%.c $(HDRS)
 	@echo '  CC      $@'
@@ -127,7 +145,7 @@ install: all
 	install -m 0644 sample-config/* $(DESTDIR)$(DOCDIR)/sample-config/
 
 clean:
-	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) \
+	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
 		tests/fuzz/fuzz_igmp tests/bench/bench_lookup $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
 	rm -rf tests/out $(PATH_STAMP)

@@ -102,6 +102,23 @@ static int cfg_int(struct cfg_err *e, const config_setting_t *s, int *dst, int m
 	return 0;
 }
 
+static int cfg_datapath(struct cfg *cfg, struct cfg_err *e, const config_setting_t *s)
+{
+	char v[16];
+
+	if (cfg_string(e, s, v, sizeof(v)) < 0)
+		return -1;
+	if (!strcmp(v, "auto"))
+		cfg->datapath = DATAPATH_AUTO;
+	else if (!strcmp(v, "bpf"))
+		cfg->datapath = DATAPATH_BPF;
+	else if (!strcmp(v, "nflog"))
+		cfg->datapath = DATAPATH_NFLOG;
+	else
+		return cfg_fail(e, s, "datapath must be \"auto\", \"bpf\" or \"nflog\", not \"%s\"", v);
+	return 0;
+}
+
 static int cfg_igmp(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
 {
 	int n = config_setting_length(grp);
@@ -197,6 +214,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_igmp(cfg, &e, s);
 		else if (!strcmp(k, "upstream"))
 			rc = cfg_ifname(&e, s, cfg->upstream, sizeof(cfg->upstream));
+		else if (!strcmp(k, "datapath"))
+			rc = cfg_datapath(cfg, &e, s);
 		else
 			rc = cfg_fail(&e, s, "unknown key '%s'", k);
 	}

@@ -7,6 +7,7 @@
 #include <limits.h>
 
 enum querier_mode { QUERIER_AUTO, QUERIER_ON, QUERIER_OFF };
+enum datapath_mode { DATAPATH_AUTO, DATAPATH_BPF, DATAPATH_NFLOG };
 
 struct cfg {
 	char helper[PATH_MAX];         /* helper binary, used by the plugin */
@@ -17,6 +18,7 @@ struct cfg {
 	int nflog_group;               /* nflog group of diverted frames */
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
+	enum datapath_mode datapath;   /* who makes the copies */
 	struct {
 		enum querier_mode querier;
 		int version;                /* version of our own queries: 1, 2, 3 */

@@ -65,6 +65,7 @@ static void upstream_section(void *arg, FILE *out)
 
 static void status_view_fill(struct status_view *v)
 {
+	fwd_stats_pull();
 	*v = (struct status_view){ .reg = d.reg, .client_groups = client_groups,
 				   .group_rows = group_rows, .drop_rows = drop_rows,
 				   .upstream_rows = upstream_section };
@@ -152,6 +153,7 @@ static void on_disconnect(uint32_t id)
 		log_debug("disconnect of unknown client %u", id);
 		return;
 	}
+	fwd_stats_pull();
 	g = open_memstream(&groups, &glen);
 	if (g) {
 		igmpd_client_groups(c, g);
@@ -170,6 +172,7 @@ static void on_disconnect(uint32_t id)
 		memcpy(line + MCP_MAX_STR - 3, "...", 4);
 	igmpd_client_gone(id);
 	reg_disconnect(d.reg, id);
+	fwd_client_gone(id);
 	log_info("client %u disconnected: %s", id, line);
 	if (chan_send(MCP_LOG, id, (const char *[]){ line }) < 0)
 		log_debug("cannot pass the disconnect line to the plugin: %s", strerror(errno));
@@ -201,6 +204,7 @@ static void on_message(const struct mcp_msg *m, void *arg)
 		}
 		log_info("client %u connected: cn=%s ip=%s real=%s", m->client_id, m->field[0],
 			 m->field[1], m->field[2]);
+		fwd_client_connected(m->client_id);
 		igmpd_client_connected();
 		break;
 	case MCP_LEARN:

@@ -1,11 +1,16 @@
 /*
- * fwd.c - data path glue: nflog capture -> membership lookup -> copies.
+ * fwd.c - the data path, whichever makes the copies:
  *
- * Per packet: checksums are made valid once, the members of (S,G) are
- * looked up, and all copies leave in one sendmmsg() call. Nothing is
- * allocated on this path; the member arrays are static.
+ * - bpf: tc programs copy in the kernel (tcbpf.c); this file keeps their
+ *   maps in step with the membership and reads their counters back;
+ * - nflog: nftables diverts to nflog, and per packet the checksums are made
+ *   valid once, the members of (S,G) looked up, and all copies leave in one
+ *   sendmmsg() call. Nothing is allocated on this path.
+ *
+ * The daemon sees one interface and does not know which path runs.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 
 #include "capture.h"
@@ -18,6 +23,7 @@
 #include "mship.h"
 #include "registry.h"
 #include "repl.h"
+#include "tcbpf.h"
 #include "upstream.h"
 
 #define FWD_MAX_COPIES REPL_MAX_BATCH_DEFAULT
@@ -29,6 +35,8 @@ static struct {
 	struct registry *reg;
 	struct mship *ms;
 	int up;
+	int bpf;		/* the in-kernel data plane runs */
+	char dev[IF_NAMESIZE];
 	int timer;
 	uint64_t no_members;
 	uint64_t malformed;
@@ -97,6 +105,8 @@ static void fwd_read(int fd, void *arg)
 
 static int fwd_capture_open(void)
 {
+	if (fw.bpf)
+		return 0;
 	if (capture_open(fw.cfg->nflog_group, 0) < 0)
 		return -1;
 	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
@@ -107,21 +117,47 @@ static int fwd_capture_open(void)
 	return 0;
 }
 
-/* A device-bound chain and socket die with their tap: follow recreation. */
+/* Attach the tc programs to the tap, and to the upstream if standalone. */
+static int fwd_bpf_attach(void)
+{
+	if (tcbpf_attach(fw.dev, 0) < 0)
+		return -1;
+	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
+		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
+	return 0;
+}
+
+void fwd_reinstall(void)
+{
+	if (!fw.up)
+		return;
+	if (fw.bpf)
+		fwd_bpf_attach();
+	else
+		divert_reinstall();
+}
+
+/* A device-bound chain, filter and socket die with their tap: follow
+ * recreation. */
 static void fwd_check(void *arg)
 {
 	(void)arg;
-	if (capture_fd() < 0 && fwd_capture_open() == 0)
+	if (!fw.bpf && capture_fd() < 0 && fwd_capture_open() == 0)
 		log_info("fwd: nflog capture reopened");
 	if (!fw.up)
 		return;
 	switch (repl_check()) {
 	case 1:
-		log_info("fwd: tap was recreated; reinstalling the diversion");
-		divert_reinstall();
+		log_info("fwd: tap was recreated; reinstalling the %s", fw.bpf ? "tc programs" : "diversion");
+		fwd_reinstall();
 		break;
 	case 0:
-		if (divert_present() == 0) {
+		if (fw.bpf) {
+			if (tcbpf_attached(0) != if_nametoindex(fw.dev)) {
+				log_warnx("fwd: our tc filter on %s is gone; attaching it again", fw.dev);
+				fwd_bpf_attach();
+			}
+		} else if (divert_present() == 0) {
 			log_warnx("fwd: diversion table vanished; reinstalling it");
 			divert_reinstall();
 		}
@@ -131,13 +167,35 @@ static void fwd_check(void *arg)
 	}
 }
 
+/* Which path: bpf where the programs load (or as configured), else nflog. */
+static int fwd_choose(void)
+{
+	if (fw.cfg->datapath == DATAPATH_NFLOG) {
+		log_info("datapath: nflog (configured)");
+		return 0;
+	}
+	if (tcbpf_open() == 0) {
+		fw.bpf = 1;
+		log_info("datapath: bpf: tc programs on the tap%s copy in the kernel",
+			 upstream_enabled() ? " and the upstream" : "");
+		return 0;
+	}
+	if (fw.cfg->datapath == DATAPATH_BPF) {
+		log_warnx("datapath: bpf configured, but %s", tcbpf_why());
+		return -1;
+	}
+	log_info("datapath: nflog, because %s", tcbpf_why());
+	return 0;
+}
+
 int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
 {
 	fw.cfg = cfg;
 	fw.reg = reg;
 	fw.ms = ms;
-	if (caps_check_privs() < 0 || caps_check_netfilter() < 0 ||
-	    divert_check_free(cfg->nft_table) < 0)
+	if (caps_check_privs() < 0 || fwd_choose() < 0)
+		return -1;
+	if (!fw.bpf && (caps_check_netfilter() < 0 || divert_check_free(cfg->nft_table) < 0))
 		return -1;
 	if (fwd_capture_open() < 0)
 		return -1;
@@ -156,6 +214,15 @@ int fwd_up(const char *dev)
 	 * silence multicast for every client. */
 	if (repl_open(dev, FWD_MAX_COPIES) < 0)
 		return -1;
+	snprintf(fw.dev, sizeof(fw.dev), "%s", dev);
+	if (fw.bpf) {
+		if (fwd_bpf_attach() < 0) {
+			repl_close();
+			return -1;
+		}
+		fw.up = 1;
+		return 0;
+	}
 	divert_set_upstream(upstream_up(dev) == 0 ? upstream_ifname() : "");
 	if (divert_install(dev, fw.cfg->nft_table, fw.cfg->nflog_group, DIVERT_AUTO) < 0) {
 		repl_close();
@@ -170,7 +237,12 @@ void fwd_down(void)
 	if (!fw.up)
 		return;
 	/* Diversion first: multicast falls back to flooding, never to silence. */
-	divert_remove();
+	if (fw.bpf) {
+		tcbpf_detach(0);
+		tcbpf_detach(1);
+	} else {
+		divert_remove();
+	}
 	repl_close();
 	fw.up = 0;
 }
@@ -180,16 +252,82 @@ void fwd_exit(void)
 	fwd_down();
 	ev_timer_cancel(fw.timer);
 	fw.timer = 0;
+	tcbpf_close();
 	divert_exit();
 	if (capture_fd() >= 0)
 		ev_del(capture_fd());
 	capture_close();
 }
 
+void fwd_group_changed(uint32_t group)
+{
+	if (fw.bpf)
+		tcbpf_sync_group(fw.ms, group);
+}
+
+void fwd_client_connected(uint32_t id)
+{
+	if (fw.bpf)
+		tcbpf_client_add(id);
+}
+
+void fwd_client_gone(uint32_t id)
+{
+	if (fw.bpf)
+		tcbpf_client_del(id);
+}
+
+static int pull_group(void *arg, uint32_t group, unsigned int members,
+		      const struct mship_group_stats *unused)
+{
+	struct mship_group_stats *gs;
+	const struct mship_dest *d;
+	struct dp_gcnt c;
+
+	(void)arg;
+	(void)members;
+	(void)unused;
+	if (tcbpf_group_counts(group, &c) < 0)
+		return 0;
+	mship_lookup(fw.ms, 0, group, &d, &gs);
+	if (gs) {
+		gs->frames_in = c.frames_in;
+		gs->frames_out = c.frames_out;
+		gs->bytes_out = c.bytes_out;
+	}
+	upstream_counts_set(group, c.up_in, c.up_ttl);
+	return 0;
+}
+
+void fwd_stats_pull(void)
+{
+	if (!fw.bpf)
+		return;
+	for (unsigned int i = 0; i < reg_count(fw.reg); i++) {
+		struct client *c = reg_at(fw.reg, i);
+
+		tcbpf_client_counts(c->id, &c->frames_sent, &c->bytes_sent);
+	}
+	mship_group_foreach(fw.ms, pull_group, NULL);
+	upstream_ttl_total_set(tcbpf_drops(DP_DROP_TTL));
+}
+
 void fwd_drop_rows(FILE *out)
 {
 	const struct capture_stats *cs = capture_stats();
 	const struct repl_stats *rs = repl_stats();
+
+	if (fw.bpf) {
+		/* The same rows, meaning the same, from the programs' counters. */
+		fprintf(out, "DROPS,data_no_members,%llu\n",
+			(unsigned long long)tcbpf_drops(DP_DROP_NO_MEMBERS));
+		fprintf(out, "DROPS,data_malformed,0\nDROPS,data_not_ipv4,0\n");
+		fprintf(out, "DROPS,data_too_many_members,%llu\n",
+			(unsigned long long)tcbpf_drops(DP_DROP_TOO_MANY));
+		fprintf(out, "DROPS,nflog_overrun,0\nDROPS,tap_send_nobufs,0\n");
+		fprintf(out, "DROPS,tap_send_error,%llu\n", (unsigned long long)tcbpf_drops(DP_DROP_CLONE));
+		return;
+	}
 
 	fprintf(out, "DROPS,data_no_members,%llu\n", (unsigned long long)fw.no_members);
 	fprintf(out, "DROPS,data_malformed,%llu\n",

@@ -13,9 +13,11 @@ struct registry;
 struct mship;
 
 /**
- * fwd_init() - startup checks and the nflog capture, before any device is
- * known: privileges, nftables/nflog availability, table name and nflog
- * group not in use. The reason of a failure is logged.
+ * fwd_init() - choose the path (cfg->datapath: bpf where the tc programs
+ * load, else nflog) and make the startup checks before any device is known:
+ * privileges; for nflog also nftables/nflog availability, table name and
+ * nflog group not in use, and the capture. The reason of a failure is
+ * logged.
  * Return: 0, or -1 with errno.
  */
 int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms);
@@ -32,6 +34,31 @@ void fwd_down(void);
 
 /** fwd_exit() - fwd_down() and release everything. */
 void fwd_exit(void);
+
+/**
+ * fwd_group_changed() - @group's membership changed (its mship view is
+ * final): the in-kernel data plane's lists follow.
+ */
+void fwd_group_changed(uint32_t group);
+
+/** fwd_client_connected() - client @id connected: its counters start. */
+void fwd_client_connected(uint32_t id);
+
+/** fwd_client_gone() - client @id disconnected (after its last report). */
+void fwd_client_gone(uint32_t id);
+
+/**
+ * fwd_stats_pull() - bring the clients', groups' and upstream counters up
+ * to date where the data plane counts by itself (bpf): call before they
+ * are reported.
+ */
+void fwd_stats_pull(void);
+
+/**
+ * fwd_reinstall() - put the diversion or the programs back after a device
+ * they hang on was recreated.
+ */
+void fwd_reinstall(void);
 
 /** fwd_drop_rows() - "DROPS,reason,count" rows of the data path. */
 void fwd_drop_rows(FILE *out);

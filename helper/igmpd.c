@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include "registry.h"
 #include "repl.h"
 #include "snoop.h"
+#include "fwd.h"
 #include "upstream.h"
 
 #define IGMPD_TICK_MS 100
@@ -58,7 +60,46 @@ static struct {
 	int timer;
 	unsigned connect_rounds;  /* all-hosts queries still due for new clients */
 	uint64_t connect_next;
+	uint32_t *changed;        /* groups changed by the current mship call */
+	size_t nchanged, changed_cap;
+	int changed_lost;         /* a change could not be recorded */
 } ig;
+
+/* Remember @group: its users are told once the mship call has returned. */
+static void igmpd_changed(uint32_t group)
+{
+	for (size_t i = 0; i < ig.nchanged; i++)
+		if (ig.changed[i] == group)
+			return;
+	if (ig.nchanged == ig.changed_cap) {
+		size_t cap = ig.changed_cap ? ig.changed_cap * 2 : 16;
+		uint32_t *p = realloc(ig.changed, cap * sizeof(*p));
+
+		if (!p) {
+			ig.changed_lost = 1;
+			return;
+		}
+		ig.changed = p;
+		ig.changed_cap = cap;
+	}
+	ig.changed[ig.nchanged++] = group;
+}
+
+/*
+ * Tell the upstream joins and the data plane about the groups the last
+ * mship call changed; their views are final by now.
+ */
+static void igmpd_changes_flush(void)
+{
+	for (size_t i = 0; i < ig.nchanged; i++) {
+		upstream_group_changed(ig.changed[i]);
+		fwd_group_changed(ig.changed[i]);
+	}
+	ig.nchanged = 0;
+	if (ig.changed_lost)
+		log_warnx("igmp: out of memory: a membership change may reach the data path late");
+	ig.changed_lost = 0;
+}
 
 static void igmpd_notify(void *arg, const struct mship_event *ev)
 {
@@ -67,7 +108,7 @@ static void igmpd_notify(void *arg, const struct mship_event *ev)
 	char grp[INET_ADDRSTRLEN];
 
 	(void)arg;
-	upstream_group_changed(ev->group);
+	igmpd_changed(ev->group);
 	inet_ntop(AF_INET, &ev->group, grp, sizeof(grp));
 	if (ev->type == MSHIP_FILTER) {
 		log_debug("client %u (%s): %s filter now %s with %u sources", ev->client,
@@ -169,6 +210,7 @@ static void igmpd_tick(void *arg)
 	/* Unconditionally: it is cheap when nothing is due, and it also
 	 * retries a group view that an allocation failure left empty. */
 	mship_expire(ig.ms, now);
+	igmpd_changes_flush();
 	if (ig.up && ig.connect_rounds && now >= ig.connect_next) {
 		if (igmpd_someone_unlearned()) {
 			igmpd_send_query(all_hosts_mac, IGMPD_HOST_QUERY_DS);
@@ -263,6 +305,7 @@ static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 	}
 	if (mship_apply(ig.ms, c->id, msg.src_mac, &msg, now) < 0)
 		log_warn("igmp: client %u (%s): membership update incomplete", c->id, c->cn);
+	igmpd_changes_flush();
 }
 
 struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
@@ -316,11 +359,13 @@ void igmpd_down(void)
 void igmpd_client_gone(uint32_t id)
 {
 	mship_client_remove(ig.ms, id);
+	igmpd_changes_flush();
 }
 
 void igmpd_mac_gone(uint32_t id, const uint8_t mac[6])
 {
 	mship_mac_remove(ig.ms, id, mac);
+	igmpd_changes_flush();
 }
 
 void igmpd_client_groups(const struct client *c, FILE *out)
@@ -362,6 +407,9 @@ void igmpd_exit(void)
 	dfr.timer = 0;
 	dfr.n = 0;
 	igmpd_down();
+	free(ig.changed);
+	ig.changed = NULL;
+	ig.nchanged = ig.changed_cap = 0;
 	ev_timer_cancel(ig.timer);
 	mship_free(ig.ms);
 	ig.ms = NULL;

@@ -214,6 +214,19 @@ int mship_group_hosts(const struct mship *ms, uint32_t group, uint64_t now,
 		      int (*cb)(void *arg, const struct mship_filter *f), void *arg);
 
 /**
+ * mship_group_view() - the whole lookup answer of @group, for a data plane
+ * that keeps its own copy: @cb gets the default list (@named 0, @src 0:
+ * for sources no filter names) and then one list per named source
+ * (@named 1), each possibly empty. Nothing for a group without members.
+ * @cb: a non-zero return stops the walk and is returned.
+ * Return: 0, or @cb's value.
+ */
+int mship_group_view(const struct mship *ms, uint32_t group,
+		     int (*cb)(void *arg, int named, uint32_t src,
+			       const struct mship_dest *dst, size_t n),
+		     void *arg);
+
+/**
  * mship_group_count() - number of groups with at least one member.
  */
 unsigned int mship_group_count(const struct mship *ms);

@@ -115,6 +115,22 @@ fail:
 
 /* ---- queries ---- */
 
+int mship_group_view(const struct mship *ms, uint32_t group,
+		     int (*cb)(void *arg, int named, uint32_t src,
+			       const struct mship_dest *dst, size_t n),
+		     void *arg)
+{
+	const struct mgroup *g = group_find(ms, group);
+	int ret;
+
+	if (!g)
+		return 0;
+	ret = cb(arg, 0, 0, g->dst, g->ndef);
+	for (uint32_t i = 0; i < g->nsrcv && !ret; i++)
+		ret = cb(arg, 1, g->srcv[i].addr, g->dst + g->srcv[i].off, g->srcv[i].n);
+	return ret;
+}
+
 size_t mship_lookup(const struct mship *ms, uint32_t src, uint32_t group,
 		    const struct mship_dest **dst, struct mship_group_stats **gs)
 {

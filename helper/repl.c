@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "csum.h"
+#include "bpf/dp_core.h"
 #include "repl.h"
 
 #define ETH_HDR_LEN	14
@@ -91,7 +92,7 @@ bad:
 
 int repl_ttl_forward(uint8_t *pkt)
 {
-	if (pkt[8] <= 1)
+	if (!dp_ttl_forward(pkt[8]))
 		return 0;
 	pkt[8]--;
 	return 1;

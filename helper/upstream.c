@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "divert.h"
 #include "ev.h"
+#include "fwd.h"
 #include "log.h"
 #include "mroute.h"
 #include "mship.h"
@@ -47,9 +47,7 @@ static struct {
 	int passive;		/* a multicast router feeds the tap: hands off */
 	struct upgroup *g;	/* sorted by group */
 	size_t n, cap;
-	uint32_t *dirty;
-	size_t ndirty, dcap;
-	int sync_timer, check_timer;
+	int check_timer;
 	uint64_t ttl_drops_other, frames_other;	/* groups we have not joined */
 } up;
 
@@ -253,40 +251,10 @@ static void group_sync(uint32_t group)
 		group_apply(e);
 }
 
-static void on_sync(void *arg)
-{
-	(void)arg;
-	up.sync_timer = 0;
-	for (size_t i = 0; i < up.ndirty; i++)
-		group_sync(up.dirty[i]);
-	up.ndirty = 0;
-}
-
 void upstream_group_changed(uint32_t group)
 {
-	size_t i;
-
-	if (!up.ifname[0])
-		return;
-	for (i = 0; i < up.ndirty; i++)
-		if (up.dirty[i] == group)
-			return;
-	if (up.ndirty == up.dcap) {
-		size_t cap = up.dcap ? up.dcap * 2 : 16;
-		uint32_t *d = realloc(up.dirty, cap * sizeof(*d));
-
-		if (!d) {
-			log_warnx("upstream: out of memory; a join may lag until the next check");
-			return;
-		}
-		up.dirty = d;
-		up.dcap = cap;
-	}
-	up.dirty[up.ndirty++] = group;
-	if (!up.sync_timer)
-		up.sync_timer = ev_timer(0, 0, on_sync, NULL);
-	if (up.sync_timer < 0)
-		up.sync_timer = 0;
+	if (up.ifname[0])
+		group_sync(group);
 }
 
 static void leave_all(void)
@@ -332,7 +300,7 @@ static void on_check(void *arg)
 		log_info("upstream: %s is back (ifindex %u); joining again", up.ifname, idx);
 		leave_all();
 		up.ifindex = idx;
-		divert_reinstall();
+		fwd_reinstall();
 	}
 	for (size_t i = 0; i < up.n; i++)
 		if (up.g[i].fd < 0)
@@ -434,6 +402,25 @@ void upstream_rows(FILE *out)
 	}
 }
 
+void upstream_counts_set(uint32_t group, uint64_t frames_in, uint64_t ttl_drops)
+{
+	struct upgroup *e = group_find(group);
+
+	if (e) {
+		e->frames_in = frames_in;
+		e->ttl_drops = ttl_drops;
+	}
+}
+
+void upstream_ttl_total_set(uint64_t total)
+{
+	uint64_t joined = 0;
+
+	for (size_t i = 0; i < up.n; i++)
+		joined += up.g[i].ttl_drops;
+	up.ttl_drops_other = total > joined ? total - joined : 0;
+}
+
 void upstream_drop_rows(FILE *out)
 {
 	uint64_t ttl = up.ttl_drops_other;
@@ -447,8 +434,6 @@ void upstream_exit(void)
 {
 	leave_all();
 	ev_timer_cancel(up.check_timer);
-	ev_timer_cancel(up.sync_timer);
 	free(up.g);
-	free(up.dirty);
 	memset(&up, 0, sizeof(up));
 }

@@ -48,9 +48,9 @@ const char *upstream_ifname(void);
 int upstream_up(const char *dev);
 
 /**
- * upstream_group_changed() - the membership of @group changed; the
- * upstream join follows on the next loop iteration. Safe to call from a
- * membership notification.
+ * upstream_group_changed() - the membership of @group changed: bring the
+ * upstream join in line. Not from inside an mship call (its views are not
+ * final there); igmpd calls it once the call has returned.
  */
 void upstream_group_changed(uint32_t group);
 
@@ -61,6 +61,15 @@ void upstream_group_changed(uint32_t group);
  * Return: 1 to replicate it, 0 to drop it (TTL expired, or passive).
  */
 int upstream_packet(uint8_t *ip, size_t len);
+
+/**
+ * upstream_counts_set() - for the in-kernel data plane, which counts by
+ * itself: @group's frames in and TTL drops since it was joined.
+ */
+void upstream_counts_set(uint32_t group, uint64_t frames_in, uint64_t ttl_drops);
+
+/** upstream_ttl_total_set() - likewise, all TTL drops (set the groups' first). */
+void upstream_ttl_total_set(uint64_t total);
 
 /** upstream_rows() - the UPSTREAM status section. */
 void upstream_rows(FILE *out);

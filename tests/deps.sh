@@ -11,8 +11,11 @@ set -eu
 
 # Build: compiler, pkg-config and the libraries the helper, the plugin and
 # the unit tests link against.  openvpn-plugin.h comes with openvpn itself.
+# clang, libbpf-dev and bpftool build the tc programs of the in-kernel data
+# plane and embed them in the helper (a bpftool skeleton).
 BUILD_PKGS="pkg-config gcc make libpcap-dev libconfig-dev libnftables-dev
-libcmocka-dev openvpn"
+libcmocka-dev openvpn
+clang libbpf-dev bpftool"
 # End-to-end tests: real OpenVPN, igmpproxy, nftables and smcroute inside
 # network namespaces; tcpdump counts frames; openssl makes the test PKI;
 # procps/psmisc for pgrep/pkill-by-pid style process handling.

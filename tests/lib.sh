@@ -446,6 +446,8 @@ nft_table = "$OM_NFT_TABLE";
 nflog_group = $OM_NFLOG_GROUP;
 EOF
 	[ -z "$OM_UPSTREAM" ] || echo "upstream = \"$OM_UPSTREAM\";" >>"$OM_OUT/helper.conf"
+	# OM_DATAPATH=bpf|nflog: force a data path (default: the helper's auto).
+	[ -z "${OM_DATAPATH:-}" ] || echo "datapath = \"$OM_DATAPATH\";" >>"$OM_OUT/helper.conf"
 	# Per-test additions, e.g. 'igmp = { version = 3; };'
 	[ -z "${OM_HELPER_EXTRA:-}" ] || printf '%s\n' "$OM_HELPER_EXTRA" >>"$OM_OUT/helper.conf"
 }
@@ -508,6 +510,9 @@ om_server_start() {
 	[ "$mode" = plugin ] && OM_SERVER_PLUGIN=1
 	om_wait 20 "OpenVPN server initialised (see server.log)" om_server_ready
 	[ "$OM_SERVER_PLUGIN" = 1 ] && om_wait_status
+	if [ "$OM_SERVER_PLUGIN" = 1 ] && [ -n "${OM_DATAPATH:-}" ] && [ "$(om_datapath)" != "$OM_DATAPATH" ]; then
+		om_fail "the helper runs the '$(om_datapath)' data path, not the '$OM_DATAPATH' one configured"
+	fi
 	om_log "server up (pid $OM_SERVER_PID, $mode)"
 }
 
@@ -1022,6 +1027,28 @@ om_nft_table_present() {
 	om_nsx srv nft list table netdev "$OM_NFT_TABLE" >/dev/null 2>&1
 }
 
+# om_datapath - the data path the server's helper chose: bpf or nflog
+# (from its start line in server.log; empty before it started).
+om_datapath() {
+	sed -n 's/^.*openvpn-mcast-helper: datapath: \(bpf\|nflog\).*$/\1/p' "$OM_OUT/server.log" 2>/dev/null |
+		tail -n 1
+}
+
+# om_tc_filter_present DEV ingress|egress - our tc filter (handle 0x6d63)
+# is on DEV in the server namespace.
+om_tc_filter_present() {
+	om_nsx srv tc filter show dev "$1" "$2" 2>/dev/null | grep -q 'handle 0x6d63'
+}
+
+# om_dp_installed - the helper's data path is in place on tap0: its nftables
+# table (nflog path) or its tc filter on tap0's egress (bpf path).
+om_dp_installed() {
+	case "$(om_datapath)" in
+	bpf) om_tc_filter_present tap0 egress ;;
+	*) om_nft_table_present ;;
+	esac
+}
+
 # om_assert_server_left_nothing - after om_server_stop: no process in the
 # server namespace (the helper included), no control socket, no nftables
 # table of the helper.
@@ -1046,4 +1073,10 @@ om_assert_server_left_nothing() {
 		om_fail "nftables table netdev $OM_NFT_TABLE left behind"
 	fi
 	om_log "ok: no nftables table $OM_NFT_TABLE left"
+	local dev
+	for dev in "tap0 egress" "up0 ingress"; do
+		# shellcheck disable=SC2086 # DEV DIRECTION
+		! om_tc_filter_present $dev || om_fail "tc filter of the helper left on $dev"
+	done
+	om_log "ok: no tc filter of the helper left"
 }

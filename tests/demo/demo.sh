@@ -321,7 +321,7 @@ vpn_start() {
 		sources_start srv tap0 player
 	fi
 	if [ "$1" = plugin ]; then
-		om_wait 5 "helper installed its nftables table" om_nft_table_present
+		om_wait 5 "helper installed its data path" om_dp_installed
 	fi
 }
 

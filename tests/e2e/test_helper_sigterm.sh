@@ -22,10 +22,10 @@ om_log "ok: status file lists both clients and ends with END"
 
 helper=$(om_helper_pids)
 [ -n "$helper" ] || om_fail "no helper process in the server namespace"
-om_nft_table_present || om_fail "helper's table missing before the test"
+om_dp_installed || om_fail "helper's data path (table or tc filter) missing before the test"
 kill -TERM "$helper"
 om_wait 3 "helper exits after SIGTERM" om_not_alive "$helper"
-om_wait 3 "helper removed its nftables table" eval '! om_nft_table_present'
+om_wait 3 "helper removed its data path (table or tc filter)" eval '! om_dp_installed'
 [ ! -e "$OM_CTL_SOCK" ] || om_fail "control socket left behind after SIGTERM"
 [ ! -e "$OM_RUN/mcast-status.csv" ] || om_fail "stale status file left behind after SIGTERM"
 om_log "ok: table, control socket and status file removed"

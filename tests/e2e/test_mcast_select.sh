@@ -12,7 +12,7 @@
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
 
 om_mcast_setup 3 plugin
-om_wait 5 "helper installed nftables table netdev $OM_NFT_TABLE" om_nft_table_present
+om_wait 5 "helper installed its data path on tap0" om_dp_installed
 om_recv_start 1 "$G1"
 om_recv_start 2 "$G2"
 om_wait 10 "$G1 joined upstream" om_upstream_joined "$G1"

@@ -47,7 +47,7 @@ om_wait 5 "both clients listed" all_listed_once
 helper1=$(om_helper_pids)
 om_assert_eq "$(wc -w <<<"$helper1")" 1 "helper processes before the restarts"
 table_before=0
-om_nft_table_present && table_before=1
+om_dp_installed && table_before=1
 
 # --- a) SIGUSR1 --------------------------------------------------------------
 restart_and_reconnect USR1
@@ -55,8 +55,8 @@ om_wait 10 "both clients listed once, as they are now, after SIGUSR1" all_listed
 om_status_save after-usr1
 om_log "ok: clients listed once after SIGUSR1"
 if [ "$table_before" = 1 ]; then
-	om_wait 5 "nftables table back after tap0 was recreated" om_nft_table_present
-	om_log "ok: nftables table reinstalled"
+	om_wait 5 "data path (table or tc filter) back after tap0 was recreated" om_dp_installed
+	om_log "ok: data path reinstalled"
 fi
 
 # --- b) SIGHUP ---------------------------------------------------------------

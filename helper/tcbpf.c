@@ -1,0 +1,315 @@
+/*
+ * tcbpf.c - load, attach and feed the tc programs of the in-kernel data
+ * plane (libbpf; the object is embedded as a bpftool skeleton).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "mship.h"
+#include "tcbpf.h"
+#include "bpf/mcast_tc.skel.h"
+
+static struct {
+	struct mcast_tc_bpf *skel;
+	int ncpu;
+	unsigned int ifindex[2];	/* where our filter is: tap, upstream */
+	char why[256];
+	void *percpu;			/* scratch for per-CPU values */
+	struct dp_list *list;		/* scratch for one list */
+} tb;
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
+const char *tcbpf_why(void)
+{
+	return tb.why;
+}
+
+int tcbpf_open(void)
+{
+	int err;
+
+	libbpf_set_print(libbpf_quiet);
+	tb.ncpu = libbpf_num_possible_cpus();
+	if (tb.ncpu <= 0) {
+		snprintf(tb.why, sizeof(tb.why), "cannot count CPUs");
+		errno = EINVAL;
+		return -1;
+	}
+	tb.percpu = calloc((size_t)tb.ncpu, sizeof(struct dp_gcnt));
+	tb.list = calloc(1, sizeof(*tb.list));
+	tb.skel = mcast_tc_bpf__open_and_load();
+	if (!tb.percpu || !tb.list || !tb.skel) {
+		err = errno ? errno : ENOMEM;
+		snprintf(tb.why, sizeof(tb.why), "the tc programs do not load: %s%s", strerror(err),
+			 err == EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN, or root)" : "");
+		tcbpf_close();
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int prog_fd(int upstream)
+{
+	return bpf_program__fd(upstream ? tb.skel->progs.up_ingress : tb.skel->progs.tap_egress);
+}
+
+static int tap_config(const char *ifname, unsigned int idx)
+{
+	struct dp_cfg cfg = { .tap_ifindex = idx };
+	struct ifreq ifr = { 0 };
+	uint32_t zero = 0;
+	int fd, rc;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	memcpy(cfg.tap_mac, ifr.ifr_hwaddr.sa_data, 6);
+	return bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_config), &zero, &cfg, BPF_ANY);
+}
+
+int tcbpf_attach(const char *ifname, int upstream)
+{
+	unsigned int idx = if_nametoindex(ifname);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO,
+			    .flags = BPF_TC_F_REPLACE);
+	int rc;
+
+	if (!tb.skel) {
+		errno = EBADF;
+		return -1;
+	}
+	if (!idx) {
+		log_warn("bpf: %s", ifname);
+		return -1;
+	}
+	if (!upstream && tap_config(ifname, idx) < 0) {
+		log_warn("bpf: cannot configure the tap %s", ifname);
+		return -1;
+	}
+	hook.ifindex = (int)idx;
+	rc = bpf_tc_hook_create(&hook);
+	if (rc < 0 && rc != -EEXIST) {
+		errno = -rc;
+		log_warn("bpf: cannot add a clsact qdisc to %s", ifname);
+		return -1;
+	}
+	opts.prog_fd = prog_fd(upstream);
+	rc = bpf_tc_attach(&hook, &opts);
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("bpf: cannot attach to %s %s", ifname, upstream ? "ingress" : "egress");
+		return -1;
+	}
+	tb.ifindex[upstream != 0] = idx;
+	log_info("bpf: %s program attached to %s %s (tc handle 0x%x, priority 0x%x)",
+		 upstream ? "upstream" : "tap", ifname, upstream ? "ingress" : "egress",
+		 DP_TC_HANDLE, DP_TC_PRIO);
+	return 0;
+}
+
+void tcbpf_detach(int upstream)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO);
+	unsigned int *idx = &tb.ifindex[upstream != 0];
+	int rc;
+
+	if (!*idx)
+		return;
+	hook.ifindex = (int)*idx;
+	rc = bpf_tc_detach(&hook, &opts);
+	/* A device that went away took the filter with it. */
+	if (rc < 0 && rc != -ENOENT && rc != -ENODEV && rc != -EINVAL)
+		log_warnx("bpf: cannot detach from ifindex %u: %s", *idx, strerror(-rc));
+	*idx = 0;
+}
+
+unsigned int tcbpf_attached(int upstream)
+{
+	return tb.ifindex[upstream != 0];
+}
+
+struct sync_ctx {
+	int fd;
+	uint32_t group;
+	uint32_t *named;	/* sources written now, to spare from deletion */
+	size_t nnamed, cap;
+	int err;
+};
+
+static int sync_list(void *arg, int named, uint32_t src, const struct mship_dest *dst, size_t n)
+{
+	struct sync_ctx *c = arg;
+	struct dp_key key = { .group = c->group, .src = named ? src : 0 };
+
+	if (named) {
+		if (c->nnamed == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 16;
+			uint32_t *p = realloc(c->named, cap * sizeof(*p));
+
+			if (!p) {
+				c->err = ENOMEM;
+				return 1;
+			}
+			c->named = p;
+			c->cap = cap;
+		}
+		c->named[c->nnamed++] = src;
+	}
+	tb.list->truncated = n > DP_MAX_DST;
+	tb.list->n = (uint32_t)(n > DP_MAX_DST ? DP_MAX_DST : n);
+	for (uint32_t i = 0; i < tb.list->n; i++) {
+		tb.list->d[i].client = dst[i].client;
+		memcpy(tb.list->d[i].mac, dst[i].mac, 6);
+	}
+	if (bpf_map_update_elem(c->fd, &key, tb.list, BPF_ANY) < 0) {
+		c->err = errno;
+		return 1;
+	}
+	return 0;
+}
+
+static int is_named(const struct sync_ctx *c, uint32_t src)
+{
+	for (size_t i = 0; i < c->nnamed; i++)
+		if (c->named[i] == src)
+			return 1;
+	return 0;
+}
+
+int tcbpf_sync_group(const struct mship *ms, uint32_t group)
+{
+	struct sync_ctx c = { .fd = bpf_map__fd(tb.skel->maps.dp_lists), .group = group };
+	int gfd = bpf_map__fd(tb.skel->maps.dp_groups);
+	struct dp_key key, next, *prev = NULL;
+	int members;
+
+	members = mship_member_count(ms, group) > 0;
+	if (members) {
+		/* Group counters exist while the group has members. */
+		memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_gcnt));
+		bpf_map_update_elem(gfd, &group, tb.percpu, BPF_NOEXIST);
+		mship_group_view(ms, group, sync_list, &c);
+	} else {
+		bpf_map_delete_elem(gfd, &group);
+	}
+	/* Lists of this group that the view no longer has. */
+	while (!c.err && bpf_map_get_next_key(c.fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.group != group)
+			continue;
+		if (members && (key.src == 0 || is_named(&c, key.src)))
+			continue;
+		bpf_map_delete_elem(c.fd, &key);
+		prev = NULL;	/* the walk restarts after a deletion */
+	}
+	free(c.named);
+	if (c.err) {
+		errno = c.err;
+		log_warn("bpf: cannot update the lists of a group");
+		return -1;
+	}
+	return 0;
+}
+
+int tcbpf_client_add(uint32_t id)
+{
+	memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_cnt));
+	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu, BPF_ANY) < 0) {
+		log_warn("bpf: cannot add counters for client %u", id);
+		return -1;
+	}
+	return 0;
+}
+
+void tcbpf_client_del(uint32_t id)
+{
+	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id);
+}
+
+int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes)
+{
+	const struct dp_cnt *v = tb.percpu;
+
+	*frames = *bytes = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu) < 0)
+		return -1;
+	for (int i = 0; i < tb.ncpu; i++) {
+		*frames += v[i].frames;
+		*bytes += v[i].bytes;
+	}
+	return 0;
+}
+
+int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out)
+{
+	const struct dp_gcnt *v = tb.percpu;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_groups), &group, tb.percpu) < 0)
+		return -1;
+	for (int i = 0; i < tb.ncpu; i++) {
+		out->frames_in += v[i].frames_in;
+		out->frames_out += v[i].frames_out;
+		out->bytes_out += v[i].bytes_out;
+		out->up_in += v[i].up_in;
+		out->up_ttl += v[i].up_ttl;
+	}
+	return 0;
+}
+
+uint64_t tcbpf_drops(enum dp_drop why)
+{
+	const uint64_t *v = tb.percpu;
+	uint32_t key = why;
+	uint64_t sum = 0;
+
+	if (!tb.skel || bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_drops), &key, tb.percpu) < 0)
+		return 0;
+	for (int i = 0; i < tb.ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
+void tcbpf_close(void)
+{
+	if (tb.skel) {
+		tcbpf_detach(0);
+		tcbpf_detach(1);
+		mcast_tc_bpf__destroy(tb.skel);
+	}
+	free(tb.percpu);
+	free(tb.list);
+	tb.skel = NULL;
+	tb.percpu = NULL;
+	tb.list = NULL;	/* tb.why stays: tcbpf_open() reports through it */
+}

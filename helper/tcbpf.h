@@ -1,0 +1,75 @@
+/*
+ * tcbpf.h - the in-kernel data plane's edge: load the tc programs of
+ * bpf/mcast_tc.bpf.c, attach them to the tap's egress and the standalone
+ * upstream's ingress, and keep their maps in step with the membership.
+ *
+ * Filters are attached through tc's netlink interface with the project's
+ * own handle and priority (DP_TC_HANDLE, DP_TC_PRIO): they outlive the
+ * helper, which is what lets delivery go on across a helper crash, and a
+ * new helper replaces them atomically. Nothing else on those devices is
+ * touched; a clean exit detaches exactly what was attached.
+ */
+#ifndef TCBPF_H
+#define TCBPF_H
+
+#include <stdint.h>
+
+#include "bpf/dp_core.h"
+
+struct mship;
+
+/**
+ * tcbpf_open() - load the programs and create the maps.
+ * Return: 0, or -1 with errno; the reason is kept for tcbpf_why().
+ */
+int tcbpf_open(void);
+
+/** tcbpf_why() - why the last tcbpf_open() failed, in words. */
+const char *tcbpf_why(void);
+
+/**
+ * tcbpf_attach() - attach (replacing a filter of ours left there) the tap
+ * program to @ifname's egress (@upstream 0) or the upstream program to its
+ * ingress (@upstream 1). For the tap, also records its ifindex and MAC.
+ * Return: 0, or -1 with errno (logged).
+ */
+int tcbpf_attach(const char *ifname, int upstream);
+
+/**
+ * tcbpf_detach() - remove our filter from the tap (@upstream 0) or the
+ * upstream (@upstream 1), if attached. The clsact qdisc stays: other tc
+ * users may have filters on it.
+ */
+void tcbpf_detach(int upstream);
+
+/** tcbpf_attached() - ifindex our filter is on, 0 if none. */
+unsigned int tcbpf_attached(int upstream);
+
+/**
+ * tcbpf_sync_group() - write @group's destination lists from @ms (the
+ * default list and one per named source), or delete them all when the group
+ * has no member. Each list is replaced whole: the data plane never sees a
+ * half-written one.
+ * Return: 0, or -1 with errno (logged).
+ */
+int tcbpf_sync_group(const struct mship *ms, uint32_t group);
+
+/** tcbpf_client_add() - zeroed counters for client @id. */
+int tcbpf_client_add(uint32_t id);
+
+/** tcbpf_client_del() - forget client @id's counters. */
+void tcbpf_client_del(uint32_t id);
+
+/** tcbpf_client_counts() - frames and bytes copied to client @id. */
+int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes);
+
+/** tcbpf_group_counts() - @group's counters summed over CPUs. */
+int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out);
+
+/** tcbpf_drops() - drop counter @why summed over CPUs. */
+uint64_t tcbpf_drops(enum dp_drop why);
+
+/** tcbpf_close() - detach both programs and free everything. */
+void tcbpf_close(void);
+
+#endif

@@ -1,0 +1,4 @@
+#!/bin/bash
+# test_nflog_leave - test_mcast_leave on the nflog path (datapath = "nflog"): the
+# fallback where the tc programs cannot load stays tested.
+OM_DATAPATH=nflog OM_TEST_NAME=$(basename "$0" .sh) exec bash "$(dirname "$0")/test_mcast_leave.sh"

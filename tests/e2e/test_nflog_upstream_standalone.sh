@@ -1,0 +1,4 @@
+#!/bin/bash
+# test_nflog_upstream_standalone - test_upstream_standalone on the nflog path (datapath = "nflog"): the
+# fallback where the tc programs cannot load stays tested.
+OM_DATAPATH=nflog OM_TEST_NAME=$(basename "$0" .sh) exec bash "$(dirname "$0")/test_upstream_standalone.sh"
