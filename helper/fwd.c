@@ -174,7 +174,7 @@ static int fwd_choose(void)
 		log_info("datapath: nflog (configured)");
 		return 0;
 	}
-	if (tcbpf_open() == 0) {
+	if (tcbpf_open((unsigned int)fw.cfg->nflog_group) == 0) {
 		fw.bpf = 1;
 		log_info("datapath: bpf: tc programs on the tap%s copy in the kernel",
 			 upstream_enabled() ? " and the upstream" : "");

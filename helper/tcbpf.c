@@ -23,6 +23,7 @@ static struct {
 	struct mcast_tc_bpf *skel;
 	int ncpu;
 	unsigned int ifindex[2];	/* where our filter is: tap, upstream */
+	uint32_t handle;		/* tc handle of this instance's filters */
 	char why[256];
 	void *percpu;			/* scratch for per-CPU values */
 	struct dp_list *list;		/* scratch for one list */
@@ -45,10 +46,11 @@ const char *tcbpf_why(void)
 	return tb.why;
 }
 
-int tcbpf_open(void)
+int tcbpf_open(unsigned int instance)
 {
 	int err;
 
+	tb.handle = DP_TC_HANDLE << 16 | (instance & 0xffff);
 	libbpf_set_print(libbpf_quiet);
 	tb.ncpu = libbpf_num_possible_cpus();
 	if (tb.ncpu <= 0) {
@@ -98,7 +100,7 @@ int tcbpf_attach(const char *ifname, int upstream)
 {
 	unsigned int idx = if_nametoindex(ifname);
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO,
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO,
 			    .flags = BPF_TC_F_REPLACE);
 	int rc;
 
@@ -131,14 +133,14 @@ int tcbpf_attach(const char *ifname, int upstream)
 	tb.ifindex[upstream != 0] = idx;
 	log_info("bpf: %s program attached to %s %s (tc handle 0x%x, priority 0x%x)",
 		 upstream ? "upstream" : "tap", ifname, upstream ? "ingress" : "egress",
-		 DP_TC_HANDLE, DP_TC_PRIO);
+		 tb.handle, DP_TC_PRIO);
 	return 0;
 }
 
 void tcbpf_detach(int upstream)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
 	unsigned int *idx = &tb.ifindex[upstream != 0];
 	int rc;
 

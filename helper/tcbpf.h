@@ -4,7 +4,8 @@
  * upstream's ingress, and keep their maps in step with the membership.
  *
  * Filters are attached through tc's netlink interface with the project's
- * own handle and priority (DP_TC_HANDLE, DP_TC_PRIO): they outlive the
+ * own handle and priority (DP_TC_HANDLE in the high half of the handle,
+ * DP_TC_PRIO): they outlive the
  * helper, which is what lets delivery go on across a helper crash, and a
  * new helper replaces them atomically. Nothing else on those devices is
  * touched; a clean exit detaches exactly what was attached.
@@ -20,9 +21,12 @@ struct mship;
 
 /**
  * tcbpf_open() - load the programs and create the maps.
+ * @instance: tells this helper's filters from another OpenVPN instance's
+ *            on a shared upstream (the low 16 bits of the tc handle; the
+ *            nflog group, unique per instance anyway).
  * Return: 0, or -1 with errno; the reason is kept for tcbpf_why().
  */
-int tcbpf_open(void);
+int tcbpf_open(unsigned int instance);
 
 /** tcbpf_why() - why the last tcbpf_open() failed, in words. */
 const char *tcbpf_why(void);

@@ -75,10 +75,11 @@ static void helper_reap(struct plugin *p, int options)
 
 static void helper_lost(struct plugin *p, const char *why)
 {
-	/* Its nftables table stays: clients get no routed multicast rather
-	 * than all of it, which is what overloads slow links. */
-	plog(p, PLOG_ERR, "helper is gone (%s); routed multicast to clients stops until "
-	     "OpenVPN restarts", why);
+	/* Its data path stays: never all multicast to everyone, which is what
+	 * overloads slow links. */
+	plog(p, PLOG_ERR, "helper is gone (%s); until OpenVPN restarts no join or leave takes "
+	     "effect, and routed multicast reaches only the members of this moment (bpf data "
+	     "path) or no client (nflog data path)", why);
 	close(p->sock);
 	p->sock = -1;
 	helper_reap(p, WNOHANG);

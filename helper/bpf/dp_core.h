@@ -14,7 +14,7 @@
 
 #define DP_MAX_DST	1024	/* copies per packet; a power of 2 (index mask) */
 #define DP_ETH_HLEN	14
-#define DP_TC_HANDLE	0x6d63	/* "mc": our tc filter, on tap egress and upstream ingress */
+#define DP_TC_HANDLE	0x6d63	/* "mc": high half of our tc filters' handle */
 #define DP_TC_PRIO	0xc0
 
 /* One copy: the member's client id (for its counters) and MAC. */
