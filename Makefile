@@ -59,7 +59,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 endif
 
-.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-e2e install clean dev demo
+.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-lookup bench-e2e install clean dev demo
 
 all: $(PLUGIN) $(HELPER)
 
@@ -236,8 +236,17 @@ $(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*.h)
 	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
 		$(if $(filter 1,$(WERROR)),-Werror) -o $@ $(BENCH_SRCS)
 
-bench: $(BENCH_BIN)
+# Membership lookup micro-benchmark (no root).
+.PHONY: bench-lookup
+bench-lookup: $(BENCH_BIN)
 	@./$(BENCH_BIN)
+
+# `sudo make bench`: plain OpenVPN flooding, the bpf and nflog paths and the
+# Linux bridge side by side in network namespaces (tests/bench/bench.sh):
+# one table, bench/results/latest.json (+ a timestamped copy) and
+# bench/results/latest.png.  BENCH_SMOKE=1 for a short run; see bench/README.md.
+bench: all $(TOOLS)
+	@bash tests/bench/bench.sh
 
 # Whole data path in the e2e setup (root; network namespaces).
 bench-e2e: all $(TOOLS)
