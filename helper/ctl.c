@@ -240,6 +240,15 @@ int ctl_open(const char *path, ctl_handler handler, void *arg)
 	return 0;
 }
 
+int ctl_remove_stale(const char *path)
+{
+	struct sockaddr_un sa;
+
+	if (ctl_addr(path, &sa) < 0)
+		return -1;
+	return ctl_clear_stale(&sa);
+}
+
 void ctl_close(void)
 {
 	if (ctl_fd < 0)

@@ -21,6 +21,13 @@ int ctl_open(const char *path, ctl_handler handler, void *arg);
 void ctl_close(void);
 
 /**
+ * ctl_remove_stale() - remove the socket at @path if nobody listens on it
+ * (a dead helper's). Return: 0 (also if there is none), or -1 with errno
+ * (EADDRINUSE: a helper answers there).
+ */
+int ctl_remove_stale(const char *path);
+
+/**
  * ctl_query() - client side: send @cmd to the socket at @path and copy the
  * answer to @out. Return 0, or -1 with errno.
  */

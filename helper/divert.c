@@ -402,6 +402,37 @@ int divert_remove(void)
 	return 0;
 }
 
+int divert_remove_stale(const char *table)
+{
+	static const enum divert_hook hooks[] = { DIVERT_EGRESS, DIVERT_FORWARD };
+	char cmd[160];
+	int rc = 0;
+
+	if (!divert_name_ok(table, 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(dv.table, sizeof(dv.table), "%s", table);
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		int owned = divert_check_owner(hooks[i]);
+
+		if (owned < 0) {
+			rc = -1;
+			continue;
+		}
+		if (!owned)
+			continue;
+		snprintf(cmd, sizeof(cmd), "delete table %s %s", family(hooks[i]), table);
+		if (nft_run(cmd, NULL) < 0 && errno != ENOENT) {
+			log_warnx("divert: cannot delete table %s %s: %s", family(hooks[i]), table, dv.err);
+			rc = -1;
+			continue;
+		}
+		log_info("divert: removed table %s %s left by a helper", family(hooks[i]), table);
+	}
+	return rc;
+}
+
 void divert_exit(void)
 {
 	divert_remove();

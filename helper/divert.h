@@ -121,6 +121,13 @@ int divert_reinstall(void);
  */
 int divert_remove(void);
 
+/**
+ * divert_remove_stale() - delete table @table (either family) if a helper
+ * that no longer runs left it behind; someone else's table stays.
+ * Return: 0, or -1 with errno (EEXIST: not a leftover), logged here.
+ */
+int divert_remove_stale(const char *table);
+
 /** divert_exit() - divert_remove() and free the nft context. */
 void divert_exit(void);
 

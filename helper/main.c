@@ -13,8 +13,10 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "divert.h"
 #include "log.h"
 #include "table.h"
+#include "tcbpf.h"
 #include "upstream.h"
 
 static struct cfg cfg;
@@ -72,9 +74,53 @@ static int run_status(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `cleanup`: remove what a helper of this instance that died left in the
+ * kernel: its tc filters, its nftables table and its control socket. The
+ * plugin runs it when OpenVPN stops after losing its helper.
+ */
+static int run_cleanup(int argc, char **argv)
+{
+	const char *dev = NULL;
+	char err[PATH_MAX + 512];
+	int ch, rc = 0;
+
+	while ((ch = getopt(argc, argv, "c:d:")) != -1) {
+		switch (ch) {
+		case 'c':
+			if (cfg_load(&cfg, optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
+			break;
+		case 'd':
+			dev = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	log_init("openvpn-mcast-helper", 0, 1, LOG_LVL_INFO);
+	if (ctl_remove_stale(cfg.control_socket) < 0 && errno != ENOENT) {
+		log_warn("cleanup: control socket %s", cfg.control_socket);
+		if (errno == EADDRINUSE)
+			return 1;	/* a helper runs: nothing of it is stale */
+		rc = 1;
+	}
+	if (dev && tcbpf_remove(dev, 0, (unsigned int)cfg.nflog_group) < 0)
+		rc = 1;
+	if (cfg.upstream[0] && tcbpf_remove(cfg.upstream, 1, (unsigned int)cfg.nflog_group) < 0)
+		rc = 1;
+	if (divert_remove_stale(cfg.nft_table) < 0)
+		rc = 1;
+	divert_exit();
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: openvpn-mcast-helper status [-s SOCKET] [-c CONFIG] [--csv]\n"
+	      "       openvpn-mcast-helper cleanup [-c CONFIG] [-d TAP]  (a dead helper's leftovers)\n"
 	      "       openvpn-mcast-helper -t -c CONFIG        (check a config file)\n"
 	      "       openvpn-mcast-helper -V                  (print the version)\n"
 	      "The daemon itself is started by openvpn-plugin-mcast.so (--plugin-fd).\n", f);
@@ -97,6 +143,8 @@ int main(int argc, char **argv)
 	cfg_defaults(&cfg);
 	if (argc > 1 && !strcmp(argv[1], "status"))
 		return run_status(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "cleanup"))
+		return run_cleanup(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':

@@ -41,6 +41,12 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* Our filters' tc handle: the project's tag over the instance. */
+static uint32_t tc_handle(unsigned int instance)
+{
+	return (uint32_t)DP_TC_HANDLE << 16 | (instance & 0xffff);
+}
+
 const char *tcbpf_why(void)
 {
 	return tb.why;
@@ -50,7 +56,7 @@ int tcbpf_open(unsigned int instance)
 {
 	int err;
 
-	tb.handle = DP_TC_HANDLE << 16 | (instance & 0xffff);
+	tb.handle = tc_handle(instance);
 	libbpf_set_print(libbpf_quiet);
 	tb.ncpu = libbpf_num_possible_cpus();
 	if (tb.ncpu <= 0) {
@@ -152,6 +158,28 @@ void tcbpf_detach(int upstream)
 	if (rc < 0 && rc != -ENOENT && rc != -ENODEV && rc != -EINVAL)
 		log_warnx("bpf: cannot detach from ifindex %u: %s", *idx, strerror(-rc));
 	*idx = 0;
+}
+
+int tcbpf_remove(const char *ifname, int upstream, unsigned int instance)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle(instance), .priority = DP_TC_PRIO);
+	int rc;
+
+	hook.ifindex = (int)if_nametoindex(ifname);
+	if (!hook.ifindex)
+		return 0;	/* a device that went away took the filter with it */
+	libbpf_set_print(libbpf_quiet);
+	rc = bpf_tc_detach(&hook, &opts);
+	if (rc == -ENOENT || rc == -EINVAL)
+		return 0;
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("bpf: cannot remove the filter on %s %s", ifname, upstream ? "ingress" : "egress");
+		return -1;
+	}
+	log_info("bpf: removed the filter a helper left on %s %s", ifname, upstream ? "ingress" : "egress");
+	return 1;
 }
 
 unsigned int tcbpf_attached(int upstream)

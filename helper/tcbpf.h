@@ -73,6 +73,14 @@ int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out);
 /** tcbpf_drops() - drop counter @why summed over CPUs. */
 uint64_t tcbpf_drops(enum dp_drop why);
 
+/**
+ * tcbpf_remove() - detach instance @instance's filter from @ifname's egress
+ * (@upstream 0) or ingress (@upstream 1), without loading anything: the
+ * leftovers of a helper that died.
+ * Return: 1 removed, 0 there was none, -1 with errno (logged).
+ */
+int tcbpf_remove(const char *ifname, int upstream, unsigned int instance);
+
 /** tcbpf_close() - detach both programs and free everything. */
 void tcbpf_close(void);
 

@@ -40,6 +40,9 @@ struct plugin {
 	pid_t pid;       /* helper pid, 0 once reaped */
 	uint32_t next_id;
 	char upstream[16]; /* standalone upstream interface, "" = off */
+	char dev[16];      /* the tap, from UP */
+	char helper[PATH_MAX];
+	char *cfgpath;     /* NULL: none given */
 };
 
 struct client_ctx {
@@ -204,6 +207,44 @@ static int helper_wait_ready(struct plugin *p, const char *path)
 	return 0;
 }
 
+/*
+ * A helper that died left its data path in the kernel (on purpose: see
+ * helper_lost()). When OpenVPN stops, `openvpn-mcast-helper cleanup`
+ * removes it; that needs the privileges OpenVPN may have dropped.
+ */
+static void helper_cleanup(struct plugin *p)
+{
+	const char *argv[] = { p->helper, "cleanup", "-d", p->dev[0] ? p->dev : "-",
+			       p->cfgpath ? "-c" : NULL, p->cfgpath, NULL };
+	int status = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		plog(p, PLOG_ERR | PLOG_ERRNO, "cleanup after the helper: fork");
+		return;
+	}
+	if (pid == 0) {
+		close_range(3, ~0U, 0);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (int waited = 0; waitpid(pid, &status, WNOHANG) == 0; waited += 10) {
+		if (waited == 2 * STOP_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		plog(p, PLOG_NOTE, "removed what the dead helper left in the kernel");
+	else
+		plog(p, PLOG_ERR, "could not remove all that the dead helper left in the kernel "
+		     "(OpenVPN no longer root?); as root run: %s cleanup%s%s -d %s", p->helper,
+		     p->cfgpath ? " -c " : "", p->cfgpath ? p->cfgpath : "", p->dev[0] ? p->dev : "TAP");
+}
+
 /* Close the channel (the helper exits on EOF), then make sure it is gone. */
 static void helper_stop(struct plugin *p)
 {
@@ -257,6 +298,11 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 		goto error;
 	}
 	snprintf(p->upstream, sizeof(p->upstream), "%s", cfg.upstream);
+	snprintf(p->helper, sizeof(p->helper), "%s", cfg.helper);
+	if (cfgpath && !(p->cfgpath = strdup(cfgpath))) {
+		plog(p, PLOG_ERR, "out of memory");
+		goto error;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		plog(p, PLOG_ERR | PLOG_ERRNO, "socketpair");
 		goto error;
@@ -291,6 +337,7 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 error:
 	helper_stop(p);
+	free(p->cfgpath);
 	free(p);
 	return OPENVPN_PLUGIN_FUNC_ERROR;
 }
@@ -312,6 +359,7 @@ static int on_up(struct plugin *p, const char *envp[])
 		     p->upstream, dev);
 		return OPENVPN_PLUGIN_FUNC_ERROR;
 	}
+	snprintf(p->dev, sizeof(p->dev), "%s", dev);
 	helper_send(p, MCP_UP, 0, (const char *[]){ dev, type });
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
@@ -395,9 +443,14 @@ PLUGIN_API void openvpn_plugin_client_destructor_v1(openvpn_plugin_handle_t hand
 PLUGIN_API void openvpn_plugin_close_v1(openvpn_plugin_handle_t handle)
 {
 	struct plugin *p = handle;
+	int lost;
 
 	helper_drain(p);
+	lost = p->sock < 0;	/* the helper went away before we stopped it */
 	helper_stop(p);
+	if (lost)
+		helper_cleanup(p);
+	free(p->cfgpath);
 	free(p);
 }
 

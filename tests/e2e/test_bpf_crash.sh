@@ -5,7 +5,8 @@
 # (standalone upstream: the upstream program takes them in) and the helper
 # is killed with SIGKILL in the middle of the stream.  Every datagram must
 # reach alice's and bob's applications (none lost), and carol's tap must see
-# no frame of either group.
+# no frame of either group.  When OpenVPN then stops, nothing of the
+# helper's may be left in the kernel.
 . "$(dirname "$0")/../lib.sh"
 
 G1=239.1.1.1 G2=239.1.1.2 N=2000 RATE=250
@@ -38,3 +39,10 @@ om_tc_filter_present tap0 egress || om_fail "the tap program went away with the 
 om_assert_eq "$(om_recv_val 1 "$G1" unique)" "$N" "alice's app: datagrams of $G1 (helper killed mid-stream)"
 om_assert_eq "$(om_recv_val 2 "$G2" unique)" "$N" "bob's app: datagrams of $G2 (helper killed mid-stream)"
 om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames"
+
+# OpenVPN stops with its helper dead: the plugin removes what the helper
+# left in the kernel (tc filters on tap0 and up0, control socket).
+om_server_stop
+grep -q 'removed what the dead helper left in the kernel' "$OM_OUT/server.log" ||
+	om_fail "the plugin did not clean up after its dead helper (see server.log)"
+om_assert_server_left_nothing
