@@ -4,7 +4,8 @@
 # cannot do (kernel multicast routing: igmpproxy, smcroute).
 #
 # Usage: tests/vm/run.sh [--timeout S] [--results DIR] [--mem MB] -- COMMAND...
-#        tests/vm/run.sh --shell [--results DIR]      (interactive, make vm-shell)
+#        tests/vm/run.sh --shell [--results DIR]      (interactive, make vm-shell;
+#                                                      no timeout; Ctrl-A x kills it)
 #        tests/vm/run.sh --check                      (can a VM run here? why not)
 #
 # The VM (qemu, software emulation unless a KVM probe boot works):
@@ -12,7 +13,9 @@
 #     so every binary and script on the host runs inside unchanged, and
 #     writes go to RAM and are thrown away;
 #   - runs COMMAND as root in the same directory as here, with OM_IN_VM=1,
-#     PATH, TERM, LANG/LC_*, CI and every OM_* variable passed on;
+#     OM_VM_ACCEL=tcg|kvm (tcg: emulated, 10-50x slower: see om_native_only
+#     in tests/lib.sh), PATH, TERM, LANG/LC_*, CI and every OM_* variable
+#     passed on;
 #   - has loopback up, /dev/net/tun, network namespaces, nftables,
 #     nfnetlink_log, IPv4/IPv6 multicast routing, fresh tmpfs /tmp and /run;
 #   - modules come from the host's /lib/modules/<guest kernel version>.
@@ -197,30 +200,8 @@ chmod 755 "$WORK/initramfs/init"
 (cd "$WORK/initramfs" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio" ||
 	die "cannot build the initramfs"
 
-# The job: stage 2, the command, where to run it, what to pass on.
-cp "$VMDIR/guest-init.sh" "$XFER/guest-init.sh"
-{
-	printf 'OM_VM_MODE=%q\n' "$mode"
-	printf 'OM_VM_CWD=%q\n' "$PWD"
-	printf 'OM_VM_RESULTS=%q\n' "${results:+$(mkdir -p "$results" && cd "$results" && pwd)}"
-	if [ "$mode" = shell ] && [ -t 0 ]; then
-		printf 'OM_VM_STTY=%q\n' "$(stty size 2>/dev/null)"
-	fi
-} >"$XFER/job"
-{
-	echo "export OM_IN_VM=1"
-	while IFS= read -r v; do
-		case "$v" in
-		PATH|TERM|LANG|LC_*|CI|OM_*) printf 'export %s=%q\n' "$v" "${!v}" ;;
-		esac
-	done < <(compgen -e)
-	printf 'exec'
-	printf ' %q' "$@"
-	printf '\n'
-} >"$XFER/cmd.sh"
-
 # ---------------------------------------------------------------------------
-# qemu
+# qemu: KVM or software emulation (tcg)
 accel=${OM_VM_ACCEL:-auto}
 if [ "$accel" = auto ]; then
 	accel=tcg
@@ -234,6 +215,29 @@ if [ "$accel" = auto ]; then
 		fi
 	fi
 fi
+
+# The job: stage 2, the command, where to run it, what to pass on.
+cp "$VMDIR/guest-init.sh" "$XFER/guest-init.sh"
+{
+	printf 'OM_VM_MODE=%q\n' "$mode"
+	printf 'OM_VM_CWD=%q\n' "$PWD"
+	printf 'OM_VM_RESULTS=%q\n' "${results:+$(mkdir -p "$results" && cd "$results" && pwd)}"
+	if [ "$mode" = shell ] && [ -t 0 ]; then
+		printf 'OM_VM_STTY=%q\n' "$(stty size 2>/dev/null)"
+	fi
+} >"$XFER/job"
+{
+	while IFS= read -r v; do
+		case "$v" in
+		PATH|TERM|LANG|LC_*|CI|OM_*) printf 'export %s=%q\n' "$v" "${!v}" ;;
+		esac
+	done < <(compgen -e)
+	echo "export OM_IN_VM=1 OM_VM_ACCEL=$accel"
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$XFER/cmd.sh"
+
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 
@@ -256,12 +260,11 @@ start_ns=$(date +%s%N)
 if [ "$mode" = shell ]; then
 	say "kernel $KVER ($accel); the shell's exit stops the VM; Ctrl-A x kills it"
 	QEMU+=(-chardev stdio,id=con,mux=on,signal=off -serial chardev:con -mon chardev=con,mode=readline)
-	trap '' INT
-	setpriv --pdeathsig KILL "${QEMU[@]}" 2>"$WORK/qemu.err" &
-	QPID=$!
-	wait "$QPID"
-	QPID=""
-	stty sane 2>/dev/null
+	# In the foreground: a background job's stdin would be /dev/null.  qemu
+	# puts the terminal in raw mode, so Ctrl-C goes to the guest.
+	setpriv --pdeathsig KILL "${QEMU[@]}" 2>"$WORK/qemu.err"
+	[ -t 0 ] && stty sane 2>/dev/null
+	[ -s "$XFER/rc" ] || { say "the VM was stopped before the shell exited"; exit 125; }
 else
 	# ttyS0: kernel console, to a log; ttyS1: the command's output, through
 	# a fifo to our stdout.
