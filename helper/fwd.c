@@ -127,14 +127,24 @@ static int fwd_bpf_attach(void)
 	return 0;
 }
 
-void fwd_reinstall(void)
+static void fwd_reinstall(void)
 {
-	if (!fw.up)
-		return;
 	if (fw.bpf)
 		fwd_bpf_attach();
 	else
 		divert_reinstall();
+}
+
+void fwd_upstream_changed(void)
+{
+	if (!fw.up)
+		return;
+	if (!fw.bpf)
+		divert_reinstall();
+	else if (!upstream_active())
+		tcbpf_detach(1);
+	else if (tcbpf_attach(upstream_ifname(), 1) < 0)
+		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
 }
 
 /* A device-bound chain, filter and socket die with their tap: follow
@@ -153,8 +163,8 @@ static void fwd_check(void *arg)
 		break;
 	case 0:
 		if (fw.bpf) {
-			if (tcbpf_attached(0) != if_nametoindex(fw.dev)) {
-				log_warnx("fwd: our tc filter on %s is gone; attaching it again", fw.dev);
+			if (!tcbpf_present(0) || (upstream_active() && !tcbpf_present(1))) {
+				log_warnx("fwd: a tc filter of ours is gone; attaching it again");
 				fwd_bpf_attach();
 			}
 		} else if (divert_present() == 0) {

@@ -55,10 +55,11 @@ void fwd_client_gone(uint32_t id);
 void fwd_stats_pull(void);
 
 /**
- * fwd_reinstall() - put the diversion or the programs back after a device
- * they hang on was recreated.
+ * fwd_upstream_changed() - the standalone upstream interface was recreated,
+ * or standalone mode stepped back or resumed: take group traffic in from
+ * it, or stop.
  */
-void fwd_reinstall(void);
+void fwd_upstream_changed(void);
 
 /** fwd_drop_rows() - "DROPS,reason,count" rows of the data path. */
 void fwd_drop_rows(FILE *out);

@@ -182,9 +182,16 @@ int tcbpf_remove(const char *ifname, int upstream, unsigned int instance)
 	return 1;
 }
 
-unsigned int tcbpf_attached(int upstream)
+int tcbpf_present(int upstream)
 {
-	return tb.ifindex[upstream != 0];
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
+	unsigned int idx = tb.ifindex[upstream != 0];
+
+	if (!idx)
+		return 0;
+	hook.ifindex = (int)idx;
+	return bpf_tc_query(&hook, &opts) == 0 && opts.prog_id != 0;
 }
 
 struct sync_ctx {

@@ -46,8 +46,11 @@ int tcbpf_attach(const char *ifname, int upstream);
  */
 void tcbpf_detach(int upstream);
 
-/** tcbpf_attached() - ifindex our filter is on, 0 if none. */
-unsigned int tcbpf_attached(int upstream);
+/**
+ * tcbpf_present() - is our filter still where we attached it (nobody
+ * deleted it, the device was not recreated)?
+ */
+int tcbpf_present(int upstream);
 
 /**
  * tcbpf_sync_group() - write @group's destination lists from @ms (the

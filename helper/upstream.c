@@ -275,17 +275,19 @@ static void on_check(void *arg)
 
 	(void)arg;
 	if (vif && !up.passive) {
-		log_warnx("upstream: %s is now a multicast routing interface (igmpproxy, smcroute "
-			  "or pimd started): standalone forwarding stops, or every member would get "
-			  "each packet twice", up.tap);
 		leave_all();
 		up.passive = 1;
+		fwd_upstream_changed();
+		log_warnx("upstream: %s is now a multicast routing interface (igmpproxy, smcroute "
+			  "or pimd started): standalone forwarding stopped, or every member would "
+			  "get each packet twice", up.tap);
 		return;
 	}
 	if (!vif && up.passive && up.tap[0]) {
 		log_info("upstream: no multicast router uses %s any more; standalone on %s again",
 			 up.tap, up.ifname);
 		up.passive = 0;
+		fwd_upstream_changed();
 	}
 	if (up.passive)
 		return;
@@ -300,7 +302,7 @@ static void on_check(void *arg)
 		log_info("upstream: %s is back (ifindex %u); joining again", up.ifname, idx);
 		leave_all();
 		up.ifindex = idx;
-		fwd_reinstall();
+		fwd_upstream_changed();
 	}
 	for (size_t i = 0; i < up.n; i++)
 		if (up.g[i].fd < 0)
@@ -326,6 +328,11 @@ int upstream_init(const struct cfg *cfg, struct mship *ms)
 int upstream_enabled(void)
 {
 	return up.ifname[0] != '\0';
+}
+
+int upstream_active(void)
+{
+	return up.ifname[0] && !up.passive;
 }
 
 const char *upstream_ifname(void)

@@ -36,6 +36,12 @@ int upstream_init(const struct cfg *cfg, struct mship *ms);
 /** upstream_enabled() - is standalone mode configured? */
 int upstream_enabled(void);
 
+/**
+ * upstream_active() - standalone and forwarding now (not stepped back for a
+ * multicast router on the tap)?
+ */
+int upstream_active(void);
+
 /** upstream_ifname() - the upstream interface, "" when not standalone. */
 const char *upstream_ifname(void);
 
