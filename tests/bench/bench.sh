@@ -30,8 +30,8 @@
 #   sudo bash tests/bench/bench.sh
 # Knobs (environment): BENCH_MODES ("plain bpf nflog bridge"), BENCH_K (8),
 #   BENCH_MEMBERS ("1 4 8"), BENCH_RATE (3000 datagrams/s), BENCH_SECS (4),
-#   BENCH_REPS (3), BENCH_SIZE (1316 bytes UDP payload), BENCH_LAT_REPS (3),
-#   BENCH_LAT_RATE (2000/s), BENCH_WINDOW (4 s: longest wait for a last
+#   BENCH_REPS (3), BENCH_SIZE (1316 bytes UDP payload), BENCH_LAT_REPS (5),
+#   BENCH_LAT_RATE (1000/s), BENCH_WINDOW (4 s: longest wait for a last
 #   frame), BENCH_RESULTS (bench/results).
 #   BENCH_SMOKE=1: a short run (2 clients, M=1, one 1 s stream, one latency
 #   round) for `make check`; results go to tests/out/<test>/ unless
@@ -50,13 +50,13 @@ if [ "$SMOKE" = 1 ]; then
 	RESULTS=${BENCH_RESULTS:-$OM_OUT/results}
 else
 	K=${BENCH_K:-8} MEMBERS=${BENCH_MEMBERS:-1 4 8} RATE=${BENCH_RATE:-3000}
-	SECS=${BENCH_SECS:-4} REPS=${BENCH_REPS:-3} LAT_REPS=${BENCH_LAT_REPS:-3}
+	SECS=${BENCH_SECS:-4} REPS=${BENCH_REPS:-3} LAT_REPS=${BENCH_LAT_REPS:-5}
 	WINDOW=${BENCH_WINDOW:-4}
 	RESULTS=${BENCH_RESULTS:-$OM_ROOT/bench/results}
 fi
 MODES=${BENCH_MODES:-plain bpf nflog bridge}
 SIZE=${BENCH_SIZE:-1316}
-LAT_RATE=${BENCH_LAT_RATE:-2000}
+LAT_RATE=${BENCH_LAT_RATE:-1000}
 TCK=$(getconf CLK_TCK)
 
 for m in $MEMBERS; do
@@ -237,6 +237,7 @@ mode_start() { # MODE
 # (source address: br0's), per-host unicast copies on tap0.  Other timers
 # stay at the kernel's defaults.
 bridge_setup() {
+	om_wait 10 "tap0 exists in the server" om_nsx srv test -e /sys/class/net/tap0
 	om_nsx srv ip link add br0 type bridge mcast_snooping 1 mcast_querier 1 mcast_query_use_ifaddr 1
 	om_nsx srv ip addr del "$OM_SERVER_VPN/24" dev tap0
 	om_nsx srv ip link set tap0 master br0
@@ -458,6 +459,7 @@ summarize() {
 		if (copies <= 0 || sent <= 0) next
 		us = 1000000 / tck
 		put(mode, m, "cpu_us_per_copy", ($10 + $11 + $12) * us / copies)
+		put(mode, m, "cpu_us_per_sent_copy", ($10 + $11 + $12) * us / (sent * m))
 		put(mode, m, "sender_us_per_copy", $10 * us / copies)
 		put(mode, m, "openvpn_us_per_copy", $11 * us / copies)
 		put(mode, m, "helper_us_per_copy", $12 * us / copies)
@@ -521,7 +523,7 @@ write_json() {
 				[ "$fm" = 1 ] || printf ','
 				fm=0
 				printf '\n       {"members": %s' "$m"
-				for metric in cpu_us_per_copy sender_us_per_copy openvpn_us_per_copy helper_us_per_copy \
+				for metric in cpu_us_per_copy cpu_us_per_sent_copy sender_us_per_copy openvpn_us_per_copy helper_us_per_copy \
 					openvpn_helper_sched_us_per_copy bpf_ns_per_copy bpf_runs_per_copy delivered_pct \
 					member_bytes_per_dgram nonmember_bytes_per_dgram nonmember_frames_per_dgram \
 					server_tx_bytes_per_dgram achieved_pps; do
@@ -571,11 +573,14 @@ print_table() {
 	echo "openvpn-mcast bench, $STAMP_ISO, kernel $(uname -r), $(nproc) CPUs, OpenVPN $OVPN_VER"
 	echo "K=$K clients, one stream of ${SIZE}-byte datagrams at $RATE/s for $SECS s sent on the server," \
 		"median of $REPS; latencies at $LAT_RATE/s, median of $LAT_REPS, cut off at $WINDOW s"
+	local -a ws=()
+	for m in "${ms[@]}"; do [ "$m" -ge "$K" ] || ws+=("$m"); done
 	hdr=$(printf '%-7s' mode)
-	for m in "${ms[@]}"; do hdr+=$(printf ' %9s' "waste M=$m"); done
+	for m in "${ws[@]}"; do hdr+=$(printf ' %9s' "waste M=$m"); done
 	for m in "${ms[@]}"; do hdr+=$(printf ' %9s' "cpu M=$m"); done
 	for m in "${ms[@]}"; do hdr+=$(printf ' %8s' "/br M=$m"); done
-	hdr+=$(printf ' %8s %8s %8s %7s' join leave discon deliv%)
+	hdr+=$(printf ' %8s %8s %8s' join leave discon)
+	for m in "${ms[@]}"; do hdr+=$(printf ' %9s' "deliv M=$m"); done
 	echo "$hdr"
 	while IFS=$'\t' read -r mode avail note; do
 		row=$(printf '%-7s' "$mode")
@@ -583,7 +588,7 @@ print_table() {
 			echo "$row $note"
 			continue
 		fi
-		for m in "${ms[@]}"; do row+=$(printf ' %9s' "$(fmt "$(get "$mode" "$m" nonmember_bytes_per_dgram)")"); done
+		for m in "${ws[@]}"; do row+=$(printf ' %9s' "$(fmt "$(get "$mode" "$m" nonmember_bytes_per_dgram)")"); done
 		for m in "${ms[@]}"; do row+=$(printf ' %9s' "$(fmt "$(get "$mode" "$m" cpu_us_per_copy)" 1)"); done
 		for m in "${ms[@]}"; do
 			v=$(get "$mode" "$m" cpu_us_per_copy) b=$(get bridge "$m" cpu_us_per_copy)
@@ -598,13 +603,13 @@ print_table() {
 		else
 			row+=$(printf ' %8s %8s %8s' "$(lat_cell "$mode" join)" "$(lat_cell "$mode" leave)" "$(lat_cell "$mode" disconnect)")
 		fi
-		row+=$(printf ' %7s' "$(fmt "$(get "$mode" "${ms[-1]}" delivered_pct)" 1)")
+		for m in "${ms[@]}"; do row+=$(printf ' %8s%%' "$(fmt "$(get "$mode" "$m" delivered_pct)" 1)"); done
 		echo "$row"
 	done <"$MODEINFO"
 	echo "waste: VPN bytes a non-member client received per datagram sent; cpu: server CPU µs per delivered copy"
 	echo "(sender + OpenVPN server + helper, /proc/PID/stat); /br: cpu divided by the bridge's;"
 	echo "join/leave/discon: ms from the join, the leave, OpenVPN's disconnect to the first / last frame;"
-	echo "deliv%: copies that reached members' taps at M=${ms[-1]}.  Details: ${JSON_OUT#"$OM_ROOT"/}"
+	echo "deliv: copies that reached the members' taps, of datagrams sent x M.  Details: ${JSON_OUT#"$OM_ROOT"/}"
 }
 
 plot() { # PNG
@@ -681,8 +686,13 @@ for mode in $MODES; do
 	for ((i = have; i >= 2; i--)); do om_recv_stop "$i" "$G"; done
 	[ "$mode" = plain ] || [ "$K" -lt 2 ] || latency "$mode"
 	om_recv_stop 1 "$G"
-	cp "$OM_OUT/server.log" "$OM_OUT/server-$mode.log"
 	mode_stop "$mode"
+	# The next server must not find this one's "Initialization Sequence
+	# Completed" (om_server_start polls the log), nor the clients theirs.
+	mv "$OM_OUT/server.log" "$OM_OUT/server-$mode.log"
+	for ((i = 1; i <= K; i++)); do
+		mv "$OM_OUT/client-${OM_CLIENT_ID[i]}.log" "$OM_OUT/client-${OM_CLIENT_ID[i]}-$mode.log" 2>/dev/null || true
+	done
 	bench_restore
 	BPF_STATS_OLD=""
 done
