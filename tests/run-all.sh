@@ -3,8 +3,14 @@
 #
 # Runs, in this order, each as its own test with its own log:
 #   - every unit test binary tests/unit/test_* (built by make; *.c skipped)
+#   - the VM runner's own tests tests/vm/test_*.sh
 #   - every end-to-end test tests/e2e/test_*.sh, except those listed in
 #     tests/e2e/PENDING (written ahead of the code they test)
+#   - the e2e tests that need kernel multicast routing (they contain the
+#     line om_need_mroute): where this kernel lacks it, all of them together
+#     inside ONE VM on Debian's stock kernel (tests/vm/run.sh), serially,
+#     their lines marked "(vm)"; logs come back to tests/out/ as usual.  With
+#     no VM possible here they are SKIP with the reason, never PASS.
 #   - `make fuzz-check`, if the Makefile has that target and clang exists
 # Prints one PASS/FAIL/SKIP line per test (with the log tail on failure) and
 # ends with the line "N passed, N failed, N skipped".  Exits non-zero if
@@ -15,7 +21,9 @@
 # Usage: sh tests/run-all.sh [--e2e-only] [NAME...]
 #   NAME limits the run to tests whose name (e.g. test_registry) is given;
 #   a NAME also runs a test listed in PENDING.
-# Environment: OM_UNIT_TIMEOUT, OM_E2E_TIMEOUT, OM_FUZZ_TIMEOUT (seconds).
+# Environment: OM_UNIT_TIMEOUT, OM_E2E_TIMEOUT, OM_FUZZ_TIMEOUT,
+#   OM_VM_TIMEOUT (the whole VM run) (seconds); OM_NO_VM=1 runs no VM;
+#   OM_SUMMARY (where the PASS/FAIL/SKIP lines go; tests/out/summary.txt).
 #
 # POSIX sh on purpose: the Makefile runs it as `sh tests/run-all.sh`.
 set -u
@@ -28,6 +36,7 @@ mkdir -p "$OUT"
 UNIT_TIMEOUT=${OM_UNIT_TIMEOUT:-120}
 E2E_TIMEOUT=${OM_E2E_TIMEOUT:-600}
 FUZZ_TIMEOUT=${OM_FUZZ_TIMEOUT:-900}
+VM_TIMEOUT=${OM_VM_TIMEOUT:-3000}
 TAIL_LINES=${OM_TAIL_LINES:-40}
 
 e2e_only=0
@@ -40,11 +49,20 @@ for a in "$@"; do
 	esac
 done
 
+# Without kernel multicast routing here, the tests that need it go to a VM
+# (never from inside one).
+vm_wanted=0
+if [ ! -e /proc/net/ip_mr_vif ] && [ -z "${OM_IN_VM:-}" ]; then
+	vm_wanted=1
+fi
+vm_names=""
+
 passed=0
 failed=0
 skipped=0
 failed_names=""
-SUMMARY="$OUT/summary.txt"
+SUMMARY=${OM_SUMMARY:-$OUT/summary.txt}
+skip_note=""
 : >"$SUMMARY"
 
 # result LINE - print a PASS/FAIL/SKIP line and keep it for the summary.
@@ -83,7 +101,7 @@ run_one() {
 		passed=$((passed + 1))
 	elif [ "$rc" -eq 77 ]; then
 		why=$(sed -n 's/^.*SKIP: //p' "$log" | tail -n 1)
-		result "SKIP $kind/$name (${why:-no reason given})"
+		result "SKIP $kind/$name (${why:-no reason given}$skip_note)"
 		skipped=$((skipped + 1))
 	else
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -111,13 +129,23 @@ if [ "$e2e_only" -eq 0 ]; then
 	done
 fi
 
+if [ "$e2e_only" -eq 0 ] && [ -z "${OM_IN_VM:-}" ]; then
+	for t in tests/vm/test_*.sh; do
+		[ -e "$t" ] || continue
+		name=$(basename "$t" .sh)
+		selected "$name" || continue
+		run_one vm "$name" "$E2E_TIMEOUT" bash "$t"
+	done
+fi
+
 # The e2e tests need the small C tools in tests/tools; build them once here
-# rather than racing to build them from inside each test.
+# rather than racing to build them from inside each test.  Inside the VM
+# they are the host's, built already.
 tools=""
 for c in tests/tools/*.c; do
 	[ -e "$c" ] && tools="$tools ${c%.c}"
 done
-if [ -n "$tools" ]; then
+if [ -n "$tools" ] && [ -z "${OM_IN_VM:-}" ]; then
 	# shellcheck disable=SC2086
 	if ! make --no-print-directory $tools >"$OUT/build-tools.log" 2>&1; then
 		result "FAIL build/tools - log: tests/out/build-tools.log"
@@ -136,8 +164,65 @@ for t in tests/e2e/test_*.sh; do
 		continue
 	fi
 	selected "$name" || continue
+	if [ "$vm_wanted" -eq 1 ] && grep -q 'om_need_mroute' "$t"; then
+		vm_names="$vm_names $name"
+		continue
+	fi
 	run_one e2e "$name" "$E2E_TIMEOUT" bash "$t"
 done
+
+# The tests that need kernel multicast routing, where this kernel has none:
+# one VM boot runs them all (this script again, inside, on their names).
+if [ -n "$vm_names" ]; then
+	if [ "${OM_NO_VM:-0}" = 1 ]; then
+		vm_why="OM_NO_VM=1"
+	else
+		vm_why=$(bash tests/vm/run.sh --check 2>&1) && vm_why=""
+	fi
+	if [ -n "$vm_why" ]; then
+		# They skip themselves (exit 77) and say why; add why no VM.
+		skip_note="; no VM: $vm_why"
+		for name in $vm_names; do
+			run_one e2e "$name" "$E2E_TIMEOUT" bash "tests/e2e/$name.sh"
+		done
+		skip_note=""
+	else
+		vm_sum="$OUT/vm-summary.txt"
+		vm_log="$OUT/vm-run.log"
+		rm -f "$vm_sum" "$OUT/vm-run.rc"
+		n=$(echo $vm_names | wc -w)
+		echo "vm: kernel $(uname -r) cannot route multicast: $n tests in one VM (log: ${vm_log#"$ROOT"/})"
+		vm_start=$(date +%s)
+		# Their PASS/FAIL/SKIP lines show as they come, marked (vm); the
+		# counted lines are those the inner run wrote to $vm_sum.
+		# shellcheck disable=SC2086
+		{
+			bash tests/vm/run.sh --timeout "$VM_TIMEOUT" --results "$OUT" -- \
+				env OM_SUMMARY="$vm_sum" sh tests/run-all.sh --e2e-only $vm_names
+			echo $? >"$OUT/vm-run.rc"
+		} 2>&1 | tee "$vm_log" | sed -u -E -e '/^[0-9]+ passed, [0-9]+ failed/d' -e '/^failed:/d' \
+			-e 's,^(PASS|FAIL|SKIP) (e2e/[^ ]+) ,\1 \2 (vm) ,'
+		vm_rc=$(cat "$OUT/vm-run.rc" 2>/dev/null || echo "?")
+		for name in $vm_names; do
+			line=$(grep -E "^(PASS|FAIL|SKIP) e2e/$name " "$vm_sum" 2>/dev/null | tail -n 1)
+			line=$(echo "$line" | sed -E 's,^(PASS|FAIL|SKIP) (e2e/[^ ]+) ,\1 \2 (vm) ,')
+			case "$line" in
+			PASS*) passed=$((passed + 1)) ;;
+			SKIP*) skipped=$((skipped + 1)) ;;
+			FAIL*) failed=$((failed + 1)); failed_names="$failed_names e2e/$name(vm)" ;;
+			*)
+				line="FAIL e2e/$name (vm) (no result: the VM run ended with exit $vm_rc) - log: ${vm_log#"$ROOT"/}"
+				echo "$line"
+				failed=$((failed + 1))
+				failed_names="$failed_names e2e/$name(vm)"
+				;;
+			esac
+			echo "$line" >>"$SUMMARY"
+		done
+		echo "vm: $n tests in one VM boot took $(($(date +%s) - vm_start)) s" \
+			"($(sed -n 's/^vm: kernel .* was up in \([0-9.]*\) s.*/\1 s to boot/p' "$vm_log" | tail -n 1))"
+	fi
+fi
 
 if [ "$e2e_only" -eq 0 ] && [ -z "$only" ]; then
 	# Only a real rule counts: a name in .PHONY without a recipe is not a
