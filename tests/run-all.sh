@@ -190,7 +190,7 @@ if [ -n "$vm_names" ]; then
 		vm_sum="$OUT/vm-summary.txt"
 		vm_log="$OUT/vm-run.log"
 		rm -f "$vm_sum" "$OUT/vm-run.rc"
-		n=$(echo $vm_names | wc -w)
+		n=$(echo "$vm_names" | wc -w)
 		echo "vm: kernel $(uname -r) cannot route multicast: $n tests in one VM (log: ${vm_log#"$ROOT"/})"
 		vm_start=$(date +%s)
 		# Their PASS/FAIL/SKIP lines show as they come, marked (vm); the

@@ -8,6 +8,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 [ $$ -eq 1 ] || { echo "guest-init.sh: only PID 1 of the VM runs this" >&2; exit 2; }
 
 off() {
+	echo 1 >/proc/sys/kernel/printk
 	sync
 	echo o >/proc/sysrq-trigger
 	sleep 30
@@ -30,6 +31,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 echo 1 >/proc/sys/kernel/sysrq
 hostname om-vm
 
+# shellcheck source=/dev/null # written by run.sh
 . /om-vm/job
 
 # Mount the result share before anything can write to that path.

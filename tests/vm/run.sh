@@ -31,6 +31,8 @@
 # Environment: OM_VM_KERNEL (path of a vmlinuz; default the newest
 # /boot/vmlinuz-*-amd64 with its modules), OM_VM_ACCEL (auto|tcg|kvm),
 # OM_VM_MEM (MB, default 1536), OM_VM_CPUS (default 2).
+
+# shellcheck disable=SC2054,SC2317 # qemu options are comma lists; trap functions
 set -u -o pipefail
 
 ME=$(readlink -f "${BASH_SOURCE[0]}")
@@ -74,9 +76,9 @@ find_kernel() {
 		k=$OM_VM_KERNEL
 	else
 		k=""
-		for v in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V); do
-			[ -d "/lib/modules/${v#/boot/vmlinuz-}" ] && k=$v
-		done
+		k=$(for v in /boot/vmlinuz-*-amd64; do
+			[ -d "/lib/modules/${v#/boot/vmlinuz-}" ] && echo "$v"
+		done | sort -V | tail -n 1)
 	fi
 	if [ -z "$k" ] || [ ! -r "$k" ]; then
 		echo "no guest kernel (Debian: apt-get install linux-image-amd64)"
@@ -100,8 +102,10 @@ vm_possible() {
 	local m
 	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 		{ echo "qemu-system-x86_64 not installed (Debian: apt-get install qemu-system-x86)"; return 1; }
-	[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
-		{ echo "no static /bin/busybox (Debian: apt-get install busybox-static)"; return 1; }
+	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+		echo "no static /bin/busybox (Debian: apt-get install busybox-static)"
+		return 1
+	fi
 	command -v cpio >/dev/null 2>&1 ||
 		{ echo "cpio not installed (Debian: apt-get install cpio)"; return 1; }
 	[ "$(id -u)" -eq 0 ] || { echo "needs root (the host's root file system is shared whole)"; return 1; }
@@ -176,7 +180,7 @@ fail() { \$B echo "vm-init: \$*"; \$B echo o >/proc/sysrq-trigger; \$B sleep 10;
 \$B mkdir -p /proc /sys /dev /lower /rw /newroot
 \$B mount -t proc proc /proc
 \$B mount -t devtmpfs dev /dev
-for m in $(echo $BOOT_MODS); do
+for m in $(echo "$BOOT_MODS" | tr '\n' ' '); do
 	\$B insmod /mods/\$m.ko || fail "insmod \$m failed"
 done
 n=0

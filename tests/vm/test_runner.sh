@@ -23,7 +23,7 @@ ok() { log "ok: $*"; }
 no_qemu_left() {
 	local left
 	left=$(pgrep -f -- "$TMPD" || true)
-	[ -z "$left" ] || fail "$1: processes left behind: $(ps -o pid,args -p "$(echo $left | tr ' ' ,)")"
+	[ -z "$left" ] || fail "$1: processes left behind: $(ps -o pid,args -p "$(echo "$left" | tr ' ' ,)")"
 	ok "$1: no qemu left"
 }
 
