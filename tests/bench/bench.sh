@@ -166,6 +166,12 @@ srv_tx_bytes() {
 	om_nsx srv cat /sys/class/net/eth0/statistics/tx_bytes
 }
 
+# tap_drops - frames the server's tap0 dropped on transmit (its queue to
+# OpenVPN was full).
+tap_drops() {
+	om_nsx srv cat /sys/class/net/tap0/statistics/tx_dropped
+}
+
 # bpf_prog_ids - ids of the BPF programs attached to tap0 in the server.
 bpf_prog_ids() {
 	command -v bpftool >/dev/null || return 0
@@ -291,13 +297,13 @@ bridge_has_group() {
 # stream MODE M REP - appends one line to $SAMPLES:
 # mode M rep sent member_frames nonmember_frames member_bytes nonmember_bytes
 # srv_tx_bytes sender_ticks ovpn_ticks helper_ticks ovpn_ns helper_ns
-# bpf_ns bpf_cnt wall_us
+# bpf_ns bpf_cnt wall_us tap0_tx_dropped
 stream() {
 	local mode=$1 m=$2 rep=$3 n=$((RATE * SECS)) c0 c1 tx0 tx1 o0 o1 h0 h1 on0 on1 hn0 hn1
-	local b0="0 0" b1="0 0" ids="" t0 t1 sent sticks
+	local b0="0 0" b1="0 0" ids="" t0 t1 sent sticks d0 d1
 	[ "$mode" = bpf ] && ids=$(bpf_prog_ids)
 	c0=$(client_counters)
-	tx0=$(srv_tx_bytes)
+	tx0=$(srv_tx_bytes) d0=$(tap_drops)
 	[ -z "$ids" ] || b0=$(bpf_runtime "$ids")
 	o0=$(cpu_ticks "$OM_SERVER_PID") on0=$(cpu_ns "$OM_SERVER_PID")
 	# shellcheck disable=SC2086
@@ -314,7 +320,7 @@ stream() {
 	# shellcheck disable=SC2086
 	h1=$(cpu_ticks $HELPER_PIDS) hn1=$(cpu_ns $HELPER_PIDS)
 	[ -z "$ids" ] || b1=$(bpf_runtime "$ids")
-	tx1=$(srv_tx_bytes)
+	tx1=$(srv_tx_bytes) d1=$(tap_drops)
 	c1=$(client_counters)
 	sent=$(om_send_val send sent)
 	sticks=$(awk '$1 == "children_ticks" { print $2 }' "$OM_OUT/send.out")
@@ -327,7 +333,7 @@ stream() {
 	echo "$mode $m $rep $sent $(cat "$OM_OUT/agg") $((tx1 - tx0)) $sticks $((o1 - o0)) $((h1 - h0))" \
 		"$((on1 - on0)) $((hn1 - hn0))" \
 		"$(($(cut -d' ' -f1 <<<"$b1") - $(cut -d' ' -f1 <<<"$b0")))" \
-		"$(($(cut -d' ' -f2 <<<"$b1") - $(cut -d' ' -f2 <<<"$b0")))" "$((t1 - t0))" >>"$SAMPLES"
+		"$(($(cut -d' ' -f2 <<<"$b1") - $(cut -d' ' -f2 <<<"$b0")))" "$((t1 - t0))" "$((d1 - d0))" >>"$SAMPLES"
 	om_log "sample: $(tail -n 1 "$SAMPLES")"
 }
 
@@ -383,6 +389,9 @@ latency() {
 	om_send_start lat srv "$G" $((LAT_RATE * 3600)) "$LAT_RATE" "$SEND_IF"
 	sleep 0.3
 	om_cap_start "$j"
+	# J may still get copies from its membership in the last stream (the
+	# bridge takes 2 s to act on a leave): start from a quiet tap.
+	quiet_wait log_lines "$OM_OUT/frames-c$j.log" || om_log "latency: client $j's tap not quiet after $WINDOW s"
 	for ((r = 1; r <= LAT_REPS; r++)); do
 		om_bg "recv-c$j-$G" "c$j" "$OM_TOOLS/mcrecv" -g "$G" -p "$OM_MC_PORT" -i tap0
 		om_wait 5 "client $j joined" om_bg_alive_grep "recv-c$j-$G" '^joined '
@@ -471,6 +480,7 @@ summarize() {
 		put(mode, m, "server_tx_bytes_per_dgram", $9 / sent)
 		if ($16 > 0) { put(mode, m, "bpf_ns_per_copy", $15 / copies); put(mode, m, "bpf_runs_per_copy", $16 / copies) }
 		put(mode, m, "achieved_pps", sent * 1000000 / $17)
+		put(mode, m, "tap_drops_per_dgram", $18 / sent)
 		next
 	}
 	{ put($1, "-", "lat_" $2, $4 / 1000); if ($5) cens[$1 SUBSEP "lat_" $2] = 1 }
@@ -526,12 +536,12 @@ write_json() {
 				for metric in cpu_us_per_copy cpu_us_per_sent_copy sender_us_per_copy openvpn_us_per_copy helper_us_per_copy \
 					openvpn_helper_sched_us_per_copy bpf_ns_per_copy bpf_runs_per_copy delivered_pct \
 					member_bytes_per_dgram nonmember_bytes_per_dgram nonmember_frames_per_dgram \
-					server_tx_bytes_per_dgram achieved_pps; do
+					server_tx_bytes_per_dgram tap_drops_per_dgram achieved_pps; do
 					printf ', "%s": %s' "$metric" "$(jnum "$(get "$mode" "$m" "$metric")")"
 				done
 				printf ',\n        "samples": [%s]}' "$(awk -v a="$mode" -v b="$m" '$1 == a && $2 == b {
-					printf "%s{\"rep\": %d, \"sent\": %d, \"member_frames\": %d, \"nonmember_frames\": %d, \"member_client_bytes\": %s, \"nonmember_client_bytes\": %s, \"server_tx_bytes\": %d, \"sender_ticks\": %d, \"openvpn_ticks\": %d, \"helper_ticks\": %d, \"openvpn_sched_ns\": %d, \"helper_sched_ns\": %d, \"bpf_run_time_ns\": %d, \"bpf_run_cnt\": %d, \"wall_us\": %d}",
-						s, $3, $4, $5, $6, $7, ($8 == "-") ? "null" : $8, $9, $10, $11, $12, $13, $14, $15, $16, $17; s = ", " }' "$SAMPLES")"
+					printf "%s{\"rep\": %d, \"sent\": %d, \"member_frames\": %d, \"nonmember_frames\": %d, \"member_client_bytes\": %s, \"nonmember_client_bytes\": %s, \"server_tx_bytes\": %d, \"sender_ticks\": %d, \"openvpn_ticks\": %d, \"helper_ticks\": %d, \"openvpn_sched_ns\": %d, \"helper_sched_ns\": %d, \"bpf_run_time_ns\": %d, \"bpf_run_cnt\": %d, \"wall_us\": %d, \"tap0_tx_dropped\": %d}",
+						s, $3, $4, $5, $6, $7, ($8 == "-") ? "null" : $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18; s = ", " }' "$SAMPLES")"
 			done
 			printf '],\n     "latency_ms": {'
 			local fk=1 kind
