@@ -146,7 +146,7 @@ install: all
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
-		tests/fuzz/fuzz_igmp tests/bench/bench_lookup $(TOOLS) tests/demo/chanmeter \
+		tests/fuzz/fuzz_igmp tests/bench/bench_lookup tests/bench/dpsink $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
 	rm -rf tests/out $(PATH_STAMP)
 
@@ -247,6 +247,16 @@ bench-lookup: $(BENCH_BIN)
 # bench/results/latest.png.  BENCH_SMOKE=1 for a short run; see bench/README.md.
 bench: all $(TOOLS)
 	@bash tests/bench/bench.sh
+
+# The data plane alone, without OpenVPN (root; tests/bench/dataplane.sh):
+# tests/bench/dpsink plays OpenVPN towards the helper and the tap.
+tests/bench/dpsink: tests/bench/dpsink.c helper/proto.c include/mcast_proto.h
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/dpsink.c helper/proto.c
+
+.PHONY: bench-dataplane
+bench-dataplane: all $(TOOLS) tests/bench/dpsink
+	@bash tests/bench/dataplane.sh
 
 # Whole data path in the e2e setup (root; network namespaces).
 bench-e2e: all $(TOOLS)

@@ -77,7 +77,9 @@ BPF_STATS_OLD=""
 bench_restore() {
 	[ -z "$BPF_STATS_OLD" ] || sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_OLD" 2>/dev/null || true
 }
-trap 'rc=$?; bench_restore; (exit $rc); om_cleanup' EXIT
+# set +e first: under set -e the (exit $rc) that hands om_cleanup the status
+# would end the trap before the cleanup.
+trap 'rc=$?; set +e; bench_restore; (exit $rc); om_cleanup' EXIT
 
 # ---------------------------------------------------------------------------
 # What the helper can do
