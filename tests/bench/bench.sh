@@ -62,6 +62,9 @@ TCK=$(getconf CLK_TCK)
 for m in $MEMBERS; do
 	[ "$m" -le "$K" ] || om_fail "BENCH_MEMBERS: $m members but only $K clients"
 done
+for m in $MODES; do
+	case "$m" in plain | bpf | nflog | bridge) ;; *) om_fail "BENCH_MODES: unknown mode '$m' (plain bpf nflog bridge)" ;; esac
+done
 om_need_built
 om_need_tools mcsend mcrecv tapcount
 
@@ -375,14 +378,43 @@ quiet_wait() {
 
 log_lines() { wc -l <"$1" 2>/dev/null || echo 0; }
 
-# pcap_last_to MAC - time (us) of the last frame to MAC in the tap0 capture.
-pcap_last_to() {
-	tcpdump -r "$OM_OUT/lat-tap0.pcap" -nn -e -tt 2>/dev/null |
-		awk -v mac="$1" '$4 == mac "," { split($1, a, "."); l = a[1] * 1000000 + a[2] } END { printf "%.0f\n", l }'
+# tcpd_start MAC - capture on the server's tap0, both directions, the
+# frames from or to MAC: its IGMP and the group copies addressed to it.
+PCAP=""
+tcpd_start() {
+	tcpd_stop
+	PCAP="$OM_OUT/lat-$1.pcap"
+	PCAP=${PCAP//:/}
+	om_bg tcpd srv tcpdump -i tap0 -U -nn -s 96 -w "$PCAP" "ether host $1 and (igmp or (udp and dst net 224.0.0.0/4))"
+	om_wait 5 "tcpdump on tap0 listening" grep -qs 'listening on' "$OM_OUT/tcpd.err"
 }
 
-pcap_count() {
-	tcpdump -r "$OM_OUT/lat-tap0.pcap" -nn 2>/dev/null | wc -l
+tcpd_stop() {
+	[ -z "${OM_BG_PID[tcpd]:-}" ] || om_bg_stop tcpd
+}
+
+# pcap_times - "us direction kind" per frame of $PCAP: direction "from" or
+# "to" the client, kind igmp or data.
+pcap_times() {
+	tcpdump -r "$PCAP" -nn -e -tt 2>/dev/null | awk -v mac="$1" '{
+		split($1, a, "."); us = sprintf("%.0f", a[1] * 1000000 + a[2])
+		print us, ($2 == mac) ? "from" : "to", / igmp /  ? "igmp" : "data" }'
+}
+
+# pcap_first MAC DIR KIND T_US - first such frame after T_US (empty if none)
+pcap_first() {
+	pcap_times "$1" | awk -v d="$2" -v k="$3" -v t="$4" '$2 == d && $3 == k && $1 > t { print $1; exit }'
+}
+
+# pcap_last_to MAC - time (us) of the last copy to MAC, 0 if none.
+pcap_last_to() {
+	pcap_times "$1" | awk '$2 == "to" && $3 == "data" { l = $1 } END { printf "%.0f\n", l }'
+}
+
+# lat_add MODE KIND REP T0 T1 - one latency; nothing when T1 is empty.
+lat_add() {
+	[ -n "$5" ] || return 0
+	echo "$1 $2 $3 $(($5 > $4 ? $5 - $4 : 0)) 0" >>"$LATS"
 }
 
 latency() {
@@ -394,6 +426,8 @@ latency() {
 	# J may still get copies from its membership in the last stream (the
 	# bridge takes 2 s to act on a leave): start from a quiet tap.
 	quiet_wait log_lines "$OM_OUT/frames-c$j.log" || om_log "latency: client $j's tap not quiet after $WINDOW s"
+	mac=$(om_if_mac "c$j" tap0)
+	tcpd_start "$mac"
 	for ((r = 1; r <= LAT_REPS; r++)); do
 		om_bg "recv-c$j-$G" "c$j" "$OM_TOOLS/mcrecv" -g "$G" -p "$OM_MC_PORT" -i tap0
 		om_wait 5 "client $j joined" om_bg_alive_grep "recv-c$j-$G" '^joined '
@@ -405,6 +439,9 @@ latency() {
 			echo "$mode join $r $((WINDOW * 1000000)) 1" >>"$LATS"
 		fi
 		sleep 0.3
+		# where the time went, seen on the server's tap0
+		lat_add "$mode" join_report "$r" "$t_join" "$(pcap_first "$mac" from igmp "$t_join")"
+		lat_add "$mode" join_server "$r" "$t_join" "$(pcap_first "$mac" to data "$t_join")"
 		t_leave=$(om_recv_leave "$j" "$G")
 		censored=0
 		quiet_wait log_lines "$OM_OUT/frames-c$j.log" || censored=1
@@ -412,6 +449,8 @@ latency() {
 		last=$((last > t_leave ? last - t_leave : 0))
 		[ "$censored" = 0 ] || last=$((WINDOW * 1000000))
 		echo "$mode leave $r $last $censored" >>"$LATS"
+		lat_add "$mode" leave_report "$r" "$t_leave" "$(pcap_first "$mac" from igmp "$t_leave")"
+		[ "$censored" = 1 ] || lat_add "$mode" leave_server "$r" "$t_leave" "$(pcap_last_to "$mac")"
 		om_recv_stop "$j" "$G"
 		mv "$OM_OUT/recv-c$j-$G.out" "$OM_OUT/lat-recv-$mode-$r.out"
 		[ "$censored" = 0 ] || break # still flowing: later joins would not mean anything
@@ -420,12 +459,10 @@ latency() {
 	mv "$OM_OUT/frames-c$j.log" "$OM_OUT/lat-frames-$mode.log"
 
 	# CLIENT_DISCONNECT -> last copy to that client's MAC leaving tap0.
-	om_bg tcpd srv tcpdump -i tap0 -Q out -U -nn -s 96 -w "$OM_OUT/lat-tap0.pcap" \
-		'udp and dst net 224.0.0.0/4 and not ether multicast'
-	om_wait 5 "tcpdump on tap0 listening" grep -qs 'listening on' "$OM_OUT/tcpd.err"
 	for ((r = 1; r <= LAT_REPS; r++)); do
 		om_recv_start "$j" "$G"
 		mac=$(om_if_mac "c$j" tap0)
+		tcpd_start "$mac"
 		om_wait 5 "copies to $cn's MAC on tap0" eval '[ "$(pcap_last_to "$mac")" -gt 0 ]'
 		line=$(om_server_disconnect_line "$cn" || true)
 		om_client_stop "$j"
@@ -442,7 +479,7 @@ latency() {
 		[ "$censored" = 0 ] || break
 		[ "$r" = "$LAT_REPS" ] || om_client_start "$j"
 	done
-	om_bg_stop tcpd
+	tcpd_stop
 	om_bg_stop lat
 	om_log "latency $mode: $(awk -v m="$mode" '$1 == m' "$LATS" | paste -sd';')"
 }
@@ -547,7 +584,7 @@ write_json() {
 			done
 			printf '],\n     "latency_ms": {'
 			local fk=1 kind
-			for kind in join leave disconnect; do
+			for kind in join leave disconnect join_report join_server leave_report leave_server; do
 				val=$(get "$mode" - "lat_$kind")
 				[ "$fk" = 1 ] || printf ', '
 				fk=0
@@ -646,7 +683,7 @@ plot() { # PNG
 	gnuplot <<EOF 2>"$OM_OUT/gnuplot.err" || om_log "gnuplot failed: $(head -n 3 "$OM_OUT/gnuplot.err")"
 set terminal pngcairo size 800,500 noenhanced font ',10'
 set output '$png'
-set title "Server CPU per delivered copy (sender + OpenVPN + helper), K=$K clients, $RATE pkt/s, $STAMP_ISO"
+set title "Server CPU per delivered copy (sender + OpenVPN + helper)\nK=$K clients, $RATE pkt/s of $SIZE bytes, $STAMP_ISO"
 set xlabel 'members of the group (M)'
 set ylabel 'CPU µs per copy (median)'
 set xtics ($(for m in $MEMBERS; do printf '"%s" %s,' "$m" "$m"; done | sed 's/,$//'))
