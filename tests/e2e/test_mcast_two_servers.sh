@@ -9,7 +9,7 @@
 # up0, B on up1, a second veth to the source, which sends G1 on both.
 #   a) each helper lists only its own clients;
 #   b) alice and carol get >= 99 % of G1, bob nothing;
-#   c) stopping server B removes its helper, socket and table, and leaves
+#   c) stopping server B removes its helper, socket and data path, and leaves
 #      server A delivering to alice.
 . "$(dirname "$0")/../lib.sh"
 
@@ -60,10 +60,18 @@ clients_of() { # SOCKET
 }
 om_assert_eq "$(clients_of "$CTL_A")" "alice bob " "clients of helper A"
 om_assert_eq "$(clients_of "$CTL_B")" "carol " "clients of helper B"
-for t in openvpn_mcast openvpn_mcast_b; do
-	om_nsx srv nft list table netdev "$t" >/dev/null 2>&1 || om_fail "nftables table $t missing"
-done
-om_log "ok: both nftables tables present"
+# dp_of TAP TABLE - the data path of the helper on TAP is installed: its
+# nftables table TABLE (nflog) or its tc filter on TAP's egress (bpf).
+dp_of() {
+	if [ "$(om_datapath)" = bpf ]; then
+		om_tc_filter_present "$1" egress
+	else
+		om_nsx srv nft list table netdev "$2" >/dev/null 2>&1
+	fi
+}
+dp_of tap0 openvpn_mcast || om_fail "server A's data path ($(om_datapath)) missing on tap0"
+dp_of tap1 openvpn_mcast_b || om_fail "server B's data path ($(om_datapath)) missing on tap1"
+om_log "ok: both data paths present ($(om_datapath))"
 
 # --- b) delivery --------------------------------------------------------------------
 # burst - the source sends G1: on eth0 (up0), and in standalone mode on eth1
@@ -120,7 +128,8 @@ wait "$SERVER_B" 2>/dev/null || true
 if om_nsx srv nft list table netdev openvpn_mcast_b >/dev/null 2>&1; then
 	om_fail "server B's nftables table left behind"
 fi
-om_nft_table_present || om_fail "server A's nftables table went away with server B"
+! om_tc_filter_present up1 ingress || om_fail "server B's tc filter left on up1"
+dp_of tap0 openvpn_mcast || om_fail "server A's data path went away with server B"
 n_helpers=$(om_helper_pids | wc -l)
 om_assert_eq "$n_helpers" 1 "helper processes left (server A's)"
 
