@@ -70,14 +70,19 @@ bpf_runtime() { # "run_time_ns run_cnt" of the programs on tap0
 	echo "$ns $cnt"
 }
 
-# map_bytes PID - memlock bytes of the BPF maps the process holds.
+# map_bytes - memlock bytes of the BPF maps that the programs on tap0 use
+# (their map_ids; bpftool here does not list maps by process).
 map_bytes() {
+	local id m total=0 ml
 	command -v bpftool >/dev/null || { echo 0; return; }
-	bpftool map show 2>/dev/null | awk -v p="($1)" '
-		/^[0-9]+:/ { if (mine) s += ml; mine = 0; ml = 0 }
-		{ for (i = 1; i <= NF; i++) if ($i == "memlock") { v = $(i + 1); sub(/B$/, "", v); ml = v } }
-		index($0, p) { mine = 1 }
-		END { if (mine) s += ml; print s + 0 }'
+	for id in $(om_nsx srv bpftool net show dev tap0 2>/dev/null | grep -o ' id [0-9]*' | awk '{ print $2 }' | sort -u); do
+		for m in $(bpftool prog show id "$id" 2>/dev/null | grep -o 'map_ids [0-9,]*' | awk '{ print $2 }' | tr , ' '); do
+			echo "$m"
+		done
+	done | sort -u | while read -r m; do
+		bpftool map show id "$m" 2>/dev/null | grep -o 'memlock [0-9]*B' | tr -dc '0-9'
+		echo
+	done | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 path_probe() { # PATH - the helper config line, or fails
@@ -121,9 +126,15 @@ level() {
 	om_bg send srv bash -c '"$@"; rc=$?; set -- $(sed "s/.*) //" /proc/$$/stat)
 		echo "children_ticks $((${14} + ${15}))"; exit $rc' sh \
 		"$OM_TOOLS/mcsend" -g "$G0" -p 5000 -n "$n" -r "$rate" -t 8 -s 1316 -i tap0
+	# A sender that cannot reach the rate is stopped after SECS + 2 s: the
+	# level then counts what it did send (mcsend prints it on SIGTERM).
+	if ! om_try_wait $(((SECS + 2) * 1000000)) om_not_alive "${OM_BG_PID[send]}"; then
+		kill -TERM $(pgrep -P "${OM_BG_PID[send]}") 2>/dev/null || true
+	fi
 	om_send_wait send
-	sleep 0.5
-	t1=$(om_now_us) h1=$(cpu_ticks "$HPID") b1=$(bpf_runtime)
+	t1=$(om_now_us)
+	sleep 0.5 # copies still on their way to the sink
+	h1=$(cpu_ticks "$HPID") b1=$(bpf_runtime)
 	line=$(sink_counts)
 	sticks=$(awk '$1 == "children_ticks" { print $2 }' "$OM_OUT/send.out")
 	echo "$(om_send_val send sent) $(sval "$line" copies) $(sval "$line" members_hit) $(sval "$line" min)" \
@@ -156,7 +167,7 @@ for path in $PATHS; do
 			sink_start "$n" "$g" "$m"
 			sleep 1
 			rss=$(awk '/VmRSS/ { print $2 }' "/proc/$HPID/status")
-			maps=$(map_bytes "$HPID")
+			maps=$(map_bytes)
 			r=$(level "$path" "$m" "$rate")
 			om_log "  scale $path n=$n g=$g m=$m rate=$rate: rss=${rss}kB maps=${maps}B $r"
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$n" "$g" "$m" "$rate" "$rss" "$maps" "$r" >>"$SCALES"
@@ -184,9 +195,9 @@ us_per() { # TICKS COPIES
 				$1 == p && $2 == f {
 					split($4, a, " ")
 					cps = a[2] / (a[9] / 1e6)
-					if (a[2] == a[1] * f) { best = sprintf("%.0f", a[2] / s); cost = (a[2] > 0) ? sprintf("%.2f", (a[5] + a[6]) * 1e6 / k / a[2]) : "-"
+					if (a[2] == a[1] * f) { best = sprintf("%.0f", a[2] / (a[9] / 1e6)); cost = (a[2] > 0) ? sprintf("%.2f", (a[5] + a[6]) * 1e6 / k / a[2]) : "-"
 						bns = (a[2] > 0 && a[7] > 0) ? sprintf("%.0f", a[7] / a[2]) : "-"; dl = "100%" }
-					else if (loss == "") { loss = sprintf("%.0f", a[1] * f / s); dl = sprintf("%.2f%%", 100 * a[2] / (a[1] * f)) }
+					else if (loss == "") { loss = sprintf("%.0f", a[1] * f / (a[9] / 1e6)); dl = sprintf("%.2f%%", 100 * a[2] / (a[1] * f)) }
 					seen = 1 }
 				END { if (seen) printf "%-6s %6d %14s %12s %10s %10s %10s\n", p, f, best ? best : "none", loss ? loss : "none", cost ? cost : "-", bns ? bns : "-", dl }' "$ROWS"
 		done
