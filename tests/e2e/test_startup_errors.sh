@@ -4,7 +4,9 @@
 #   a) a config error is reported as file:line: message;
 #   b) the nftables table name is already taken by something else;
 #   c) the nflog group already has a listener;
-#   d) the helper lacks CAP_NET_RAW;
+#   d) the helper lacks CAP_NET_RAW; with datapath = "bpf", it cannot load
+#      the tc programs (no CAP_BPF/CAP_SYS_ADMIN), while datapath = "auto"
+#      then starts on the nflog path and says why;
 #   e) the standalone upstream interface does not exist;
 #   f) `openvpn-mcast-helper -t` names the mode, and warns when no multicast
 #      router can run on this kernel and no upstream is set.
@@ -44,6 +46,9 @@ line=$(grep -n bogus_key "$OM_OUT/helper.conf" | cut -d: -f1)
 grep -q "helper.conf:$line: unknown key" "$OM_OUT/server-config.log" ||
 	om_fail "config: the error names a line other than $line"
 unset OM_HELPER_EXTRA
+
+# b) and c) concern the nflog data path (the bpf path uses neither).
+OM_DATAPATH=nflog
 om_server_conf plugin
 
 # b) someone else's table of the same name
@@ -59,10 +64,26 @@ nflog_taken() { om_nsx srv grep -qE "^ *$OM_NFLOG_GROUP " /proc/net/netfilter/nf
 om_wait 5 "tcpdump listens on nflog group $OM_NFLOG_GROUP" nflog_taken
 expect_refusal nflog "PLUGIN openvpn-mcast: helper failed: cannot start: capture: nflog group $OM_NFLOG_GROUP already has a listener"
 om_bg_stop nflogger
+unset OM_DATAPATH
+om_server_conf plugin
 
 # d) no CAP_NET_RAW (dropped from the bounding set before OpenVPN starts)
 OM_SERVER_PREFIX="setpriv --bounding-set=-net_raw"
 expect_refusal caps "PLUGIN openvpn-mcast: helper failed: cannot start: .*CAP_NET_RAW"
+
+# d') the tc programs cannot load: refused when bpf is asked for, nflog
+# with the reason under auto.
+OM_SERVER_PREFIX="setpriv --bounding-set=-bpf,-sys_admin,-perfmon"
+OM_DATAPATH=bpf
+om_server_conf plugin
+expect_refusal bpf "PLUGIN openvpn-mcast: helper failed: cannot start: datapath: bpf configured, but the tc programs do not load"
+unset OM_DATAPATH
+om_server_conf plugin
+om_server_start plugin
+grep -q 'openvpn-mcast-helper: datapath: nflog, because the tc programs do not load' "$OM_OUT/server.log" ||
+	om_fail "auto without CAP_BPF: no 'datapath: nflog, because ...' line in server.log"
+om_log "ok: auto without CAP_BPF: $(grep -o 'datapath: nflog, because.*' "$OM_OUT/server.log" | head -n 1)"
+om_server_stop
 unset OM_SERVER_PREFIX
 
 
