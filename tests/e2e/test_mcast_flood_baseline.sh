@@ -9,6 +9,9 @@
 om_need_mroute "the baseline floods through igmpproxy"
 
 G1=239.1.1.1 G2=239.1.1.2 N=1000 RATE=500
+# Flooding makes 6 encrypted copies per datagram; under emulation (the VM)
+# OpenVPN carries that only at a low rate.  The counts asserted are the same.
+OM_VM_MAX_RATE=25
 
 om_topo_mcast 3
 om_server_start noplugin
