@@ -6,7 +6,8 @@
  * filters per socket (igmp_max_memberships, igmp_max_msf), not per host.
  * The sockets are never bound, so no datagram is ever queued on them; a
  * drop-all socket filter makes sure of it. The data itself arrives through
- * nflog (divert.c's ingress chain).
+ * nflog (divert.c's ingress chain, then upstream_packet()) or is copied in
+ * the kernel (tcbpf.c's upstream program).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,7 +49,7 @@ static struct {
 	struct upgroup *g;	/* sorted by group */
 	size_t n, cap;
 	int check_timer;
-	uint64_t ttl_drops_other, frames_other;	/* groups we have not joined */
+	uint64_t ttl_drops_other;	/* groups we have not joined */
 } up;
 
 static int cmp_group(const void *a, const void *b)
@@ -376,8 +377,6 @@ int upstream_packet(uint8_t *ip, size_t len)
 	e = group_find(group);
 	if (e)
 		e->frames_in++;
-	else
-		up.frames_other++;
 	if (repl_ttl_forward(ip))
 		return 1;
 	if (e)
