@@ -381,9 +381,9 @@ log_lines() { wc -l <"$1" 2>/dev/null || echo 0; }
 # tcpd_start MAC - capture on the server's tap0, both directions, the
 # frames from or to MAC: its IGMP and the group copies addressed to it.
 PCAP=""
-tcpd_start() {
+tcpd_start() { # MAC NAME
 	tcpd_stop
-	PCAP="$OM_OUT/lat-$1.pcap"
+	PCAP="$OM_OUT/lat-$2-$1.pcap"
 	PCAP=${PCAP//:/}
 	om_bg tcpd srv tcpdump -i tap0 -U -nn -s 96 -w "$PCAP" "ether host $1 and (igmp or (udp and dst net 224.0.0.0/4))"
 	om_wait 5 "tcpdump on tap0 listening" grep -qs 'listening on' "$OM_OUT/tcpd.err"
@@ -401,14 +401,21 @@ pcap_times() {
 		print us, ($2 == mac) ? "from" : "to", / igmp /  ? "igmp" : "data" }'
 }
 
-# pcap_first MAC DIR KIND T_US - first such frame after T_US (empty if none)
+# pcap_first MAC DIR KIND T_US [T_END] - first such frame after T_US (and
+# before T_END), empty if none
 pcap_first() {
-	pcap_times "$1" | awk -v d="$2" -v k="$3" -v t="$4" '$2 == d && $3 == k && $1 > t { print $1; exit }'
+	pcap_times "$1" | awk -v d="$2" -v k="$3" -v t="$4" -v e="${5:-9999999999999999}" \
+		'$2 == d && $3 == k && $1 > t && $1 < e { print $1; exit }'
 }
 
 # pcap_last_to MAC - time (us) of the last copy to MAC, 0 if none.
 pcap_last_to() {
 	pcap_times "$1" | awk '$2 == "to" && $3 == "data" { l = $1 } END { printf "%.0f\n", l }'
+}
+
+# pcap_last_before MAC T_US - the last copy to MAC before T_US, 0 if none.
+pcap_last_before() {
+	pcap_times "$1" | awk -v t="$2" '$2 == "to" && $3 == "data" && $1 < t { l = $1 } END { printf "%.0f\n", l }'
 }
 
 # lat_add MODE KIND REP T0 T1 - one latency; nothing when T1 is empty.
@@ -419,6 +426,7 @@ lat_add() {
 
 latency() {
 	local mode=$1 j=$K r t_join first t_leave last t_disc line mac cn censored
+	local -a rounds=()
 	cn=${OM_CLIENT_CN[j]}
 	om_send_start lat srv "$G" $((LAT_RATE * 3600)) "$LAT_RATE" "$SEND_IF"
 	sleep 0.3
@@ -427,7 +435,7 @@ latency() {
 	# bridge takes 2 s to act on a leave): start from a quiet tap.
 	quiet_wait log_lines "$OM_OUT/frames-c$j.log" || om_log "latency: client $j's tap not quiet after $WINDOW s"
 	mac=$(om_if_mac "c$j" tap0)
-	tcpd_start "$mac"
+	tcpd_start "$mac" "$mode-joinleave"
 	for ((r = 1; r <= LAT_REPS; r++)); do
 		om_bg "recv-c$j-$G" "c$j" "$OM_TOOLS/mcrecv" -g "$G" -p "$OM_MC_PORT" -i tap0
 		om_wait 5 "client $j joined" om_bg_alive_grep "recv-c$j-$G" '^joined '
@@ -439,9 +447,6 @@ latency() {
 			echo "$mode join $r $((WINDOW * 1000000)) 1" >>"$LATS"
 		fi
 		sleep 0.3
-		# where the time went, seen on the server's tap0
-		lat_add "$mode" join_report "$r" "$t_join" "$(pcap_first "$mac" from igmp "$t_join")"
-		lat_add "$mode" join_server "$r" "$t_join" "$(pcap_first "$mac" to data "$t_join")"
 		t_leave=$(om_recv_leave "$j" "$G")
 		censored=0
 		quiet_wait log_lines "$OM_OUT/frames-c$j.log" || censored=1
@@ -449,20 +454,32 @@ latency() {
 		last=$((last > t_leave ? last - t_leave : 0))
 		[ "$censored" = 0 ] || last=$((WINDOW * 1000000))
 		echo "$mode leave $r $last $censored" >>"$LATS"
-		lat_add "$mode" leave_report "$r" "$t_leave" "$(pcap_first "$mac" from igmp "$t_leave")"
-		[ "$censored" = 1 ] || lat_add "$mode" leave_server "$r" "$t_leave" "$(pcap_last_to "$mac")"
+		rounds+=("$r $t_join $t_leave $censored")
 		om_recv_stop "$j" "$G"
 		mv "$OM_OUT/recv-c$j-$G.out" "$OM_OUT/lat-recv-$mode-$r.out"
 		[ "$censored" = 0 ] || break # still flowing: later joins would not mean anything
 	done
 	om_cap_stop "$j"
 	mv "$OM_OUT/frames-c$j.log" "$OM_OUT/lat-frames-$mode.log"
+	# Where the time went, from the server's tap0; read once the capture
+	# is closed (reading it while tcpdump writes lost frames now and then).
+	tcpd_stop
+	local i t_next
+	for ((i = 0; i < ${#rounds[@]}; i++)); do
+		read -r r t_join t_leave censored <<<"${rounds[i]}"
+		t_next=9999999999999999
+		[ $((i + 1)) -ge ${#rounds[@]} ] || t_next=$(cut -d' ' -f2 <<<"${rounds[i + 1]}")
+		lat_add "$mode" join_report "$r" "$t_join" "$(pcap_first "$mac" from igmp "$t_join" "$t_leave")"
+		lat_add "$mode" join_server "$r" "$t_join" "$(pcap_first "$mac" to data "$t_join" "$t_leave")"
+		lat_add "$mode" leave_report "$r" "$t_leave" "$(pcap_first "$mac" from igmp "$t_leave" "$t_next")"
+		[ "$censored" = 1 ] || lat_add "$mode" leave_server "$r" "$t_leave" "$(pcap_last_before "$mac" "$t_next")"
+	done
 
 	# CLIENT_DISCONNECT -> last copy to that client's MAC leaving tap0.
 	for ((r = 1; r <= LAT_REPS; r++)); do
 		om_recv_start "$j" "$G"
 		mac=$(om_if_mac "c$j" tap0)
-		tcpd_start "$mac"
+		tcpd_start "$mac" "$mode-disconnect$r"
 		om_wait 5 "copies to $cn's MAC on tap0" eval '[ "$(pcap_last_to "$mac")" -gt 0 ]'
 		line=$(om_server_disconnect_line "$cn" || true)
 		om_client_stop "$j"
