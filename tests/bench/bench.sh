@@ -46,7 +46,7 @@ SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
 	K=${BENCH_K:-2} MEMBERS=${BENCH_MEMBERS:-1} RATE=${BENCH_RATE:-1000}
 	SECS=${BENCH_SECS:-1} REPS=${BENCH_REPS:-1} LAT_REPS=${BENCH_LAT_REPS:-1}
-	WINDOW=${BENCH_WINDOW:-1}
+	WINDOW=${BENCH_WINDOW:-2}
 	RESULTS=${BENCH_RESULTS:-$OM_OUT/results}
 else
 	K=${BENCH_K:-8} MEMBERS=${BENCH_MEMBERS:-1 4 8} RATE=${BENCH_RATE:-3000}
@@ -488,6 +488,7 @@ latency() {
 		t_disc=$(om_log_time_us "$line")
 		censored=0
 		quiet_wait pcap_last_to "$mac" || censored=1
+		tcpd_stop # read the closed capture: a live read can miss frames
 		last=$(pcap_last_to "$mac")
 		last=$((last > t_disc ? last - t_disc : 0))
 		[ "$censored" = 0 ] || last=$((WINDOW * 1000000))
