@@ -24,7 +24,7 @@ CFLAGS   ?= -O2 -g
 # `make V=1` shows the full commands.
 Q := $(if $(filter 1,$(V)),,@)
 CFLAGS   += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
-CPPFLAGS += -Iinclude -Ihelper -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+CPPFLAGS += -Iinclude -Ihelper/core -Ihelper/edge -Ihelper/daemon -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
 	    -DDEFAULT_HELPER='"$(SBINDIR)/openvpn-mcast-helper"'
 
 # The helper's default path is compiled in: rebuild what embeds it when
@@ -37,12 +37,12 @@ endif
 PLUGIN     := plugin/openvpn-plugin-mcast.so
 HELPER     := helper/openvpn-mcast-helper
 
-HELPER_SRCS := $(wildcard helper/*.c)
+HELPER_SRCS := $(wildcard helper/core/*.c helper/edge/*.c helper/daemon/*.c)
 HELPER_OBJS := $(HELPER_SRCS:.c=.o)
 # Everything but main(): what unit tests, the fuzzer and benchmarks link.
-CORE_OBJS   := $(filter-out helper/main.o,$(HELPER_OBJS))
+CORE_OBJS   := $(filter-out helper/daemon/main.o,$(HELPER_OBJS))
 # The plugin shares the wire protocol and the config parser with the helper.
-PLUGIN_SRCS := $(wildcard plugin/*.c) helper/proto.c helper/config.c helper/mroute.c
+PLUGIN_SRCS := $(wildcard plugin/*.c) helper/core/proto.c helper/core/config.c helper/edge/mroute.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
 # Plugin code without OpenVPN entry points, for unit tests.
 PLUGIN_CORE_OBJS := $(patsubst %.c,%.o,$(filter-out plugin/plugin.c,$(wildcard plugin/*.c)))
@@ -63,23 +63,23 @@ endif
 
 all: $(PLUGIN) $(HELPER)
 
-HDRS := $(wildcard helper/*.h helper/bpf/*.h plugin/*.h include/*.h)
+HDRS := $(wildcard helper/*/*.h helper/edge/bpf/*.h plugin/*.h include/*.h)
 
 # The in-kernel data plane: tc programs built for the BPF target and
 # embedded in the helper as a bpftool skeleton (tcbpf.c loads it).
-BPF_OBJ  := helper/bpf/mcast_tc.bpf.o
-BPF_SKEL := helper/bpf/mcast_tc.skel.h
+BPF_OBJ  := helper/edge/bpf/mcast_tc.bpf.o
+BPF_SKEL := helper/edge/bpf/mcast_tc.skel.h
 
-$(BPF_OBJ): helper/bpf/mcast_tc.bpf.c helper/bpf/dp_core.h
+$(BPF_OBJ): helper/edge/bpf/mcast_tc.bpf.c helper/edge/bpf/dp_core.h
 	@echo '  CLANG   $@'
 	$(Q)$(CLANG) -O2 -g -Wall -target bpf -I/usr/include/$(shell $(CC) -dumpmachine) \
-		-Ihelper/bpf -c -o $@ $<
+		-Ihelper/edge/bpf -c -o $@ $<
 
 $(BPF_SKEL): $(BPF_OBJ)
 	@echo '  GEN     $@'
 	$(Q)$(BPFTOOL) gen skeleton $< name mcast_tc_bpf >$@.tmp && mv $@.tmp $@
 
-helper/tcbpf.o: $(BPF_SKEL)
+helper/edge/tcbpf.o: $(BPF_SKEL)
 
 helper/%.o: helper/%.c $(HDRS)
 	@echo '  CC      $@'
@@ -93,7 +93,7 @@ plugin/%.o: plugin/%.c $(HDRS)
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CPPFLAGS) $(LIB_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
-helper/config.o helper/config.pic.o: $(PATH_STAMP)
+helper/core/config.o helper/core/config.pic.o: $(PATH_STAMP)
 
 $(HELPER): $(HELPER_OBJS)
 	@echo '  CC      $@'
@@ -145,13 +145,14 @@ install: all
 	install -m 0644 sample-config/* $(DESTDIR)$(DOCDIR)/sample-config/
 
 clean:
-	rm -f $(PLUGIN) $(HELPER) helper/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
+	rm -f $(PLUGIN) $(HELPER) helper/*/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
 		tests/fuzz/fuzz_igmp tests/bench/bench_lookup tests/bench/dpsink $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
 	rm -rf tests/out $(PATH_STAMP)
 
 # Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
-DATAPATH_OBJS := helper/log.o helper/caps.o helper/divert.o helper/capture.o helper/repl.o
+DATAPATH_OBJS := helper/daemon/log.o helper/edge/caps.o helper/edge/divert.o helper/edge/capture.o \
+		 helper/edge/repl.o
 DEV_BINS := tests/dev/datapath_demo tests/dev/tap_reader tests/dev/mcast_send
 
 dev: $(DEV_BINS)
@@ -177,18 +178,18 @@ tests/tools/%: tests/tools/%.c
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 30
 FUZZ_BIN   := tests/fuzz/fuzz_igmp
-FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/igmp.c helper/mship.c \
-	      helper/mship_index.c helper/mship_view.c \
-	      helper/querier.c helper/log.c
+FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/core/igmp.c helper/core/mship.c \
+	      helper/core/mship_index.c helper/core/mship_view.c \
+	      helper/core/querier.c helper/daemon/log.c
 FUZZ_OUT   := tests/out/fuzz
 FUZZ_ARGS  := -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
 	      $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
 BENCH_BIN  := tests/bench/bench_lookup
-BENCH_SRCS := tests/bench/bench_lookup.c helper/igmp.c helper/mship.c \
-	      helper/mship_index.c helper/mship_view.c \
-	      helper/log.c
+BENCH_SRCS := tests/bench/bench_lookup.c helper/core/igmp.c helper/core/mship.c \
+	      helper/core/mship_index.c helper/core/mship_view.c \
+	      helper/daemon/log.c
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*.h)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*/*.h)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $(FUZZ_SRCS)
 
@@ -232,7 +233,7 @@ fuzz-check: $(FUZZ_OUT)/seeds
 		exit 1; \
 	fi
 
-$(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*.h)
+$(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*/*.h)
 	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -g -Wall -Wextra \
 		$(if $(filter 1,$(WERROR)),-Werror) -o $@ $(BENCH_SRCS)
 
@@ -250,9 +251,9 @@ bench: all $(TOOLS)
 
 # The data plane alone, without OpenVPN (root; tests/bench/dataplane.sh):
 # tests/bench/dpsink plays OpenVPN towards the helper and the tap.
-tests/bench/dpsink: tests/bench/dpsink.c helper/proto.c include/mcast_proto.h
+tests/bench/dpsink: tests/bench/dpsink.c helper/core/proto.c include/mcast_proto.h
 	@echo '  CC      $@'
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/dpsink.c helper/proto.c
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/bench/dpsink.c helper/core/proto.c
 
 .PHONY: bench-dataplane
 bench-dataplane: all $(TOOLS) tests/bench/dpsink

@@ -1,7 +1,7 @@
 /*
  * tap_reader.c - stand in for OpenVPN on a tap: attach to it, read every
  * frame the kernel writes into it, and count them by destination MAC,
- * checking IPv4 and UDP checksums independently of helper/repl.c.
+ * checking IPv4 and UDP checksums independently of helper/edge/repl.c.
  *
  *   tap_reader -i tap0 [-d secs]
  *

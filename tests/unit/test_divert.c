@@ -1,9 +1,9 @@
 /*
  * test_divert.c - the pure parts of the diversion: nft script text (the tap
  * chain and the standalone upstream's ingress chain), name checks, kernel
- * version and table owner parsing (helper/divert.c); what comes back from
+ * version and table owner parsing (helper/edge/divert.c); what comes back from
  * nflog: the NFLOG record parser (egress and ingress records) and the
- * busy-group check (helper/capture.c); plus tun_flags parsing (helper/caps.c).
+ * busy-group check (helper/edge/capture.c); plus tun_flags parsing (helper/edge/caps.c).
  */
 #include <errno.h>
 #include <setjmp.h>

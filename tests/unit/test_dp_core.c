@@ -1,6 +1,6 @@
 /*
  * test_dp_core.c - the pure part of the in-kernel data plane
- * (helper/bpf/dp_core.h), built for the host: which frames the tc programs
+ * (helper/edge/bpf/dp_core.h), built for the host: which frames the tc programs
  * copy, and which destination list a packet takes. The same header is
  * compiled into the BPF object.
  */

@@ -1,5 +1,5 @@
 /*
- * test_mroute.c - reading /proc/net/ip_mr_vif (helper/mroute.c): is the
+ * test_mroute.c - reading /proc/net/ip_mr_vif (helper/edge/mroute.c): is the
  * tap already a multicast routing interface (standalone upstream refuses
  * to start then)?
  */

@@ -1,6 +1,6 @@
 /*
  * test_repl.c - checksum repair of diverted packets and the TTL rule for
- * packets from the standalone upstream (helper/repl.c).
+ * packets from the standalone upstream (helper/edge/repl.c).
  *
  * Expected checksums were computed independently (a Python one-off over
  * the same bytes), not with csum_add().

@@ -1,5 +1,5 @@
 /*
- * test_upmerge.c - the upstream filter of standalone mode (helper/upmerge.c):
+ * test_upmerge.c - the upstream filter of standalone mode (helper/core/upmerge.c):
  * RFC 4605 4.1 merge rules, the per-host view (EXCLUDE hosts: only blocked
  * sources are unwanted), widening past UPMERGE_MAX_SRC, order independence
  * against a brute-force model, and the merge over a real membership table
