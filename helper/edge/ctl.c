@@ -22,7 +22,6 @@
 
 #define CTL_MAX_CLIENTS 8
 #define CTL_IDLE_MS 2000
-#define CTL_CMD_MAX 256
 
 struct ctl_client {
 	int fd;
@@ -96,10 +95,20 @@ static void ctl_answer(struct ctl_client *c)
 	free(buf);
 }
 
+int ctl_cmd_end(char *cmd, size_t len, size_t size)
+{
+	char *nl = strpbrk(cmd, "\r\n");
+
+	if (!nl && len < size - 1)
+		return 0;
+	if (nl)
+		*nl = '\0';
+	return 1;
+}
+
 static void ctl_read(int fd, void *arg)
 {
 	struct ctl_client *c = arg;
-	char *nl;
 	ssize_t n;
 
 	(void)fd;
@@ -117,11 +126,8 @@ static void ctl_read(int fd, void *arg)
 	}
 	c->len += (size_t)n;
 	c->cmd[c->len] = '\0';
-	nl = strpbrk(c->cmd, "\r\n");
-	if (!nl && c->len < sizeof(c->cmd) - 1)
+	if (!ctl_cmd_end(c->cmd, c->len, sizeof(c->cmd)))
 		return;
-	if (nl)
-		*nl = '\0';
 	ctl_answer(c);
 	ctl_drop(c);
 }

@@ -5,10 +5,26 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+/* The request buffer: a command is cut at CTL_CMD_MAX - 1 bytes. */
+#define CTL_CMD_MAX 256
 
 /* Writes the answer to @cmd into @out; returns -1 for an unknown command. */
 typedef int (*ctl_handler)(const char *cmd, FILE *out, void *arg);
+
+/**
+ * ctl_cmd_end() - has a client's request line ended? The pure part of the
+ * command reader, for the fuzzer.
+ * @cmd:  the bytes received so far, NUL-terminated at @cmd[@len] (a NUL
+ *        received earlier ends the string there and hides what follows)
+ * @size: the size of the buffer @cmd; a request is cut at @size - 1 bytes
+ * Return: 1 if the request is complete - at the first CR or LF, which is
+ * replaced by NUL, or because the buffer is full - and @cmd is then the
+ * command; 0 if more must be read.
+ */
+int ctl_cmd_end(char *cmd, size_t len, size_t size);
 
 /**
  * ctl_open() - listen on @path (mode 0600) and serve commands through the
