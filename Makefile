@@ -146,7 +146,7 @@ install: all
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
-		tests/fuzz/fuzz_igmp tests/bench/bench_lookup tests/bench/dpsink $(TOOLS) tests/demo/chanmeter \
+		$(FUZZ_BINS) tests/bench/bench_lookup tests/bench/dpsink $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
 	rm -rf tests/out $(PATH_STAMP)
 
@@ -171,27 +171,43 @@ tests/tools/%: tests/tools/%.c
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(if $(filter tests/tools/tapcount,$@),-lpcap)
 
-# Fuzzing and benchmarks of the pure IGMP core (parser, membership, querier).
-# `make fuzz` runs until interrupted; `make fuzz-check` for FUZZ_TIME seconds.
-# Seeds come from the captures in tests/frames; findings and crash files go
-# to tests/out/fuzz, never into the source tree.
-FUZZ_CC    ?= clang
-FUZZ_TIME  ?= 30
-FUZZ_BIN   := tests/fuzz/fuzz_igmp
-FUZZ_SRCS  := tests/fuzz/fuzz_igmp.c helper/core/igmp.c helper/core/mship.c \
-	      helper/core/mship_index.c helper/core/mship_view.c \
-	      helper/core/querier.c helper/daemon/log.c
-FUZZ_OUT   := tests/out/fuzz
-FUZZ_ARGS  := -artifact_prefix=$(FUZZ_OUT)/ -print_final_stats=1 \
-	      $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
+# Fuzzing (libFuzzer) of every input the helper parses:
+#   igmp    the IGMP parser, membership engine and querier (frames)
+#   proto   the plugin<->helper wire protocol decoder and encoder
+#   ctl     the control socket's command reader
+#   config  the configuration loader
+# `make fuzz` runs each target FUZZ_SECONDS seconds (0 = until interrupted;
+# pick one with FUZZ_TARGETS=proto); `make fuzz-check`, which `make check`
+# runs, FUZZ_TIME seconds each. Seeds: tests/fuzz/seeds/<target>/, and for
+# igmp the captures in tests/frames; findings and crash files go to
+# tests/out/fuzz/<target>/, never into the source tree.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 25
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= igmp proto ctl config
+FUZZ_ALL     := igmp proto ctl config
+FUZZ_BINS    := $(patsubst %,tests/fuzz/fuzz_%,$(FUZZ_ALL))
+FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
+		    helper/core/mship_index.c helper/core/mship_view.c \
+		    helper/core/querier.c helper/daemon/log.c
+FUZZ_SRCS_proto  := helper/core/proto.c
+FUZZ_SRCS_ctl    := helper/edge/ctl.c helper/daemon/ev.c helper/daemon/log.c
+FUZZ_SRCS_config := helper/core/config.c
+FUZZ_LIBS_config  = $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
+FUZZ_OUT     := tests/out/fuzz
+# igmp keeps its corpus and generated seeds where they always were.
+FUZZ_DIRS_igmp   := $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
+FUZZ_DIRS         = $(if $(FUZZ_DIRS_$(1)),$(FUZZ_DIRS_$(1)),$(FUZZ_OUT)/$(1)/corpus tests/fuzz/seeds/$(1))
+FUZZ_ARGS         = -artifact_prefix=$(FUZZ_OUT)/$(1)/ -print_final_stats=1 $(call FUZZ_DIRS,$(1))
 BENCH_BIN  := tests/bench/bench_lookup
 BENCH_SRCS := tests/bench/bench_lookup.c helper/core/igmp.c helper/core/mship.c \
 	      helper/core/mship_index.c helper/core/mship_view.c \
 	      helper/daemon/log.c
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard helper/*/*.h)
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HDRS)
 	$(FUZZ_CC) -g -O1 -std=gnu11 -Wall -Wextra -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $(FUZZ_SRCS)
+		-fno-sanitize-recover=undefined $(CPPFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*)
+$(foreach t,$(FUZZ_ALL),$(eval tests/fuzz/fuzz_$(t): $(FUZZ_SRCS_$(t))))
 
 $(FUZZ_OUT)/pcap2corpus: tests/frames/pcap2corpus.c
 	@mkdir -p $(FUZZ_OUT)
@@ -206,14 +222,29 @@ FUZZ_PROBE = printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\
 	{ (void)d; (void)n; return 0; }\n' | $(FUZZ_CC) -fsanitize=fuzzer \
 	-x c -o /dev/null - >/dev/null 2>&1
 
+# $(call FUZZ_RUN,target,seconds): one run; its log in $(FUZZ_OUT)/<target>.log.
+FUZZ_RUN = mkdir -p $(FUZZ_OUT)/$(1) $(word 1,$(call FUZZ_DIRS,$(1))) && \
+	echo "fuzz: $(1) for $(2) s" && \
+	if tests/fuzz/fuzz_$(1) -max_total_time=$(2) $(call FUZZ_ARGS,$(1)) \
+			2>$(FUZZ_OUT)/$(1).log; then \
+		grep -E '^(stat::(number_of_executed_units|new_units_added)|Done)' \
+			$(FUZZ_OUT)/$(1).log | sed 's/^/  $(1): /'; \
+	else \
+		tail -n 40 $(FUZZ_OUT)/$(1).log; \
+		echo "fuzz: $(1) FAILED; the input is in $(FUZZ_OUT)/$(1)/"; \
+		fail=1; \
+	fi
+
 fuzz: $(FUZZ_OUT)/seeds
 	@if ! $(FUZZ_PROBE); then \
 		echo "fuzz: skipped: '$(FUZZ_CC)' cannot build libFuzzer targets" \
 		     "(Debian: apt-get install clang libclang-rt-dev)"; \
-	else \
-		$(MAKE) --no-print-directory $(FUZZ_BIN) && \
-		$(FUZZ_BIN) $(FUZZ_ARGS); \
-	fi
+		exit 0; \
+	fi; \
+	$(MAKE) --no-print-directory $(patsubst %,tests/fuzz/fuzz_%,$(FUZZ_TARGETS)) || exit 1; \
+	fail=0; \
+	$(foreach t,$(FUZZ_TARGETS),$(call FUZZ_RUN,$(t),$(FUZZ_SECONDS));) \
+	if [ $$fail = 0 ]; then echo "fuzz: ok, no crash"; else exit 1; fi
 
 fuzz-check: $(FUZZ_OUT)/seeds
 	@if ! $(FUZZ_PROBE); then \
@@ -221,16 +252,13 @@ fuzz-check: $(FUZZ_OUT)/seeds
 		     "targets (Debian: apt-get install clang libclang-rt-dev)"; \
 		exit 0; \
 	fi; \
-	$(MAKE) --no-print-directory $(FUZZ_BIN) || exit 1; \
-	if $(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
-			2>$(FUZZ_OUT)/fuzz-check.log; then \
-		grep -E '^(stat::(number_of_executed_units|new_units_added)|Done)' \
-			$(FUZZ_OUT)/fuzz-check.log; \
-		echo "fuzz-check: ok, no crash in $(FUZZ_TIME) s"; \
+	$(MAKE) --no-print-directory $(FUZZ_BINS) || exit 1; \
+	fail=0; \
+	$(foreach t,$(FUZZ_ALL),$(call FUZZ_RUN,$(t),$(FUZZ_TIME));) \
+	if [ $$fail = 0 ]; then \
+		echo "fuzz-check: ok, no crash in $(FUZZ_TIME) s per target"; \
 	else \
-		tail -n 40 $(FUZZ_OUT)/fuzz-check.log; \
-		echo "fuzz-check: FAILED; the input is in $(FUZZ_OUT)/"; \
-		exit 1; \
+		echo "fuzz-check: FAILED"; exit 1; \
 	fi
 
 $(BENCH_BIN): $(BENCH_SRCS) $(wildcard helper/*/*.h)
