@@ -701,7 +701,7 @@ om_bg_alive_grep() { # NAME PATTERN - 99 if NAME died, else grep its stdout
 OM_MC_PORT=5000
 # Under emulation (tests/vm) OpenVPN is about ten times slower: senders are
 # capped at OM_VM_MAX_RATE, and a loaded client must not hit ping-restart.
-OM_VM_MAX_RATE=${OM_VM_MAX_RATE:-100}
+OM_VM_MAX_RATE=${OM_VM_MAX_RATE:-50}
 if [ -n "${OM_IN_VM:-}" ]; then
 	OM_KEEPALIVE=${OM_KEEPALIVE:-5 60}
 	OM_QUIET_DEADLINE_S=60
