@@ -10,18 +10,25 @@ G1=239.1.1.1 G2=239.1.1.2 LIMIT_MS=100
 OM_HELPER_EXTRA='igmp = { version = 3; };'
 
 om_mcast_setup 2 plugin noigmpproxy
+om_need_tools ctlquery
 om_nsx c1 sysctl -qw net.ipv4.conf.tap0.force_igmp_version=2
 om_nsx c2 sysctl -qw net.ipv4.conf.tap0.force_igmp_version=3
 
-# member MAC GROUP - the status lists GROUP for the client with MAC.  One
-# status query and one awk per poll: the poll's own cost is part of what
-# is measured, so it is kept small (the MAC is read once, beforehand).
+# status_has MAC GROUP - the status lists GROUP for the client with MAC
+# (1), or not (0).  The poll's own cost is part of what is measured, so it
+# is kept small: the MAC is read once, beforehand, and the status comes from
+# ctlquery, not from starting the helper binary with all its libraries.
+status_has() {
+	local st
+	st=$("$OM_TOOLS/ctlquery" "$OM_CTL_SOCK") || return 2
+	awk -F, -v m="$1" -v g="$2" '$1 == "CLIENT" && $6 == m {
+		n = split($7, a, " "); for (k = 1; k <= n; k++) if (a[k] == g) f = 1 } END { print f + 0 }' <<<"$st"
+}
 member() {
-	om_status 2>/dev/null | awk -F, -v m="$1" -v g="$2" '$1 == "CLIENT" && $6 == m {
-		n = split($7, a, " "); for (k = 1; k <= n; k++) if (a[k] == g) f = 1 } END { exit !f }'
+	[ "$(status_has "$@")" = 1 ]
 }
 not_member() {
-	om_status_ok && ! member "$@"
+	[ "$(status_has "$@")" = 0 ]
 }
 
 # join_and_leave I GROUP VERSION

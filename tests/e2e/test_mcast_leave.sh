@@ -37,5 +37,11 @@ if [ "$late" -ne 0 ]; then
 fi
 om_assert_eq "$late" 0 "alice's tap: frames of $G1 later than 50 ms after her leave"
 om_assert_ge "$(om_cap_count 1 "$G1")" 700 "alice's tap: frames of $G1 before her leave"
-om_assert_ge "$(om_recv_val 2 "$G1" unique)" "$(om_pct_min "$N" 99)" "bob's app: datagrams of $G1"
+# With igmpproxy, alice's leave makes it send a group-specific query, and
+# bob keeps the route only by answering within its last-member query time:
+# a time bound that emulation (the VM) cannot meet.  Natively it holds, and
+# the standalone run of this test asserts the same on every kernel.
+if [ "$(om_feed)" = standalone ] || om_native_only "bob's app gets >= 99 % of $G1 across alice's leave"; then
+	om_assert_ge "$(om_recv_val 2 "$G1" unique)" "$(om_pct_min "$N" 99)" "bob's app: datagrams of $G1"
+fi
 om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames"
