@@ -37,20 +37,26 @@ join_and_leave() {
 	local cn=${OM_CLIENT_CN[i]}
 
 	mac=$(om_if_mac "c$i" tap0)
+	# Poll the status from the start, and read the join time afterwards:
+	# waiting for mcrecv's "joined" line first (50 ms polls) would add its
+	# own delay to what is measured.
 	om_bg "$name" "c$i" "$OM_TOOLS/mcrecv" -g "$g" -p "$OM_MC_PORT" -i tap0
+	om_try_wait 5000000 member "$mac" "$g" ||
+		om_fail "$cn not listed as member of $g 5 s after starting to join"
+	t_seen=$(om_now_us)
 	om_wait 5 "$name joined" om_bg_alive_grep "$name" '^joined '
 	t_join=$(awk '$1 == "joined" { sub(/\./, "", $2); print $2; exit }' "$OM_OUT/$name.out")
-	om_try_wait 2000000 member "$mac" "$g" ||
-		om_fail "$cn not listed as member of $g 2 s after joining"
-	t_seen=$(om_now_us)
 	ver=$(om_nsx "c$i" awk '$2 == "tap0" { print $5; exit }' /proc/net/igmp)
 	om_assert_eq "$ver" "V$v" "$cn: IGMP version of tap0"
 	om_assert_le $(((t_seen - t_join) / 1000)) "$LIMIT_MS" "ms from $cn's join of $g (IGMPv$v) to the status"
 
-	t_leave=$(om_recv_leave "$i" "$g")
+	# Likewise for the leave: signal, poll, then read the leave time.
+	kill -USR1 "${OM_BG_PID[$name]}"
 	om_try_wait 2000000 not_member "$mac" "$g" ||
 		om_fail "$cn still member of $g 2 s after leaving"
 	t_gone=$(om_now_us)
+	om_wait 5 "$name left" om_bg_alive_grep "$name" '^left '
+	t_leave=$(awk '$1 == "left" { sub(/\./, "", $2); print $2; exit }' "$OM_OUT/$name.out")
 	om_assert_le $(((t_gone - t_leave) / 1000)) "$LIMIT_MS" "ms from $cn's leave of $g (IGMPv$v) to the status"
 	om_recv_stop "$i" "$g"
 }
