@@ -37,6 +37,8 @@
 #   round) for `make check`; results go to tests/out/<test>/ unless
 #   BENCH_RESULTS says otherwise.
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=bpfstat.sh
+. "$(dirname "$0")/bpfstat.sh"
 
 # lib.sh names 6 clients; the bench needs K = 8.  Added here, not in lib.sh.
 OM_NAMES+=(grace heidi)
@@ -175,23 +177,6 @@ srv_tx_bytes() {
 # OpenVPN was full).
 tap_drops() {
 	om_nsx srv cat /sys/class/net/tap0/statistics/tx_dropped
-}
-
-# bpf_prog_ids - ids of the BPF programs attached to tap0 in the server.
-bpf_prog_ids() {
-	command -v bpftool >/dev/null || return 0
-	om_nsx srv bpftool net show dev tap0 2>/dev/null | grep -o ' id [0-9]*' | awk '{ print $2 }' | sort -u
-}
-
-# bpf_runtime IDS - "run_time_ns run_cnt" summed over the programs.
-bpf_runtime() {
-	local id ns=0 cnt=0 line
-	for id in $1; do
-		line=$(bpftool prog show id "$id" 2>/dev/null) || continue
-		ns=$((ns + $(grep -o 'run_time_ns [0-9]*' <<<"$line" | awk '{ print $2 }' | grep . || echo 0)))
-		cnt=$((cnt + $(grep -o 'run_cnt [0-9]*' <<<"$line" | awk '{ print $2 }' | grep . || echo 0)))
-	done
-	echo "$ns $cnt"
 }
 
 # wait_drain - after a sender finished: until no client tap has received a

@@ -25,6 +25,8 @@
 #   DP_LEVELS (copies/s, "10000 30000 100000 300000 1000000"), DP_SECS (3),
 #   DP_SCALE (1: run (e)), BENCH_RESULTS (bench/results).
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=bpfstat.sh
+. "$(dirname "$0")/bpfstat.sh"
 
 PATHS=${DP_PATHS:-bpf nflog}
 FANOUTS=${DP_FANOUTS:-1 8 64 1024}
@@ -59,23 +61,12 @@ cpu_ticks() {
 	echo "$t"
 }
 
-bpf_runtime() { # "run_time_ns run_cnt" of the programs on tap0
-	local id ns=0 cnt=0 line
-	command -v bpftool >/dev/null || { echo "0 0"; return; }
-	for id in $(om_nsx srv bpftool net show dev tap0 2>/dev/null | grep -o ' id [0-9]*' | awk '{ print $2 }' | sort -u); do
-		line=$(bpftool prog show id "$id" 2>/dev/null) || continue
-		ns=$((ns + $(grep -o 'run_time_ns [0-9]*' <<<"$line" | awk '{ print $2 }' | grep . || echo 0)))
-		cnt=$((cnt + $(grep -o 'run_cnt [0-9]*' <<<"$line" | awk '{ print $2 }' | grep . || echo 0)))
-	done
-	echo "$ns $cnt"
-}
-
 # map_bytes - memlock bytes of the BPF maps that the programs on tap0 use
 # (their map_ids; bpftool here does not list maps by process).
 map_bytes() {
 	local id m total=0 ml
 	command -v bpftool >/dev/null || { echo 0; return; }
-	for id in $(om_nsx srv bpftool net show dev tap0 2>/dev/null | grep -o ' id [0-9]*' | awk '{ print $2 }' | sort -u); do
+	for id in $(bpf_prog_ids); do
 		for m in $(bpftool prog show id "$id" 2>/dev/null | grep -o 'map_ids [0-9,]*' | awk '{ print $2 }' | tr , ' '); do
 			echo "$m"
 		done
