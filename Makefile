@@ -171,6 +171,20 @@ tests/tools/%: tests/tools/%.c
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(if $(filter tests/tools/tapcount,$@),-lpcap)
 
+# The churn soak's harness speaks the plugin protocol, so it links proto.c.
+tests/tools/churn: tests/tools/churn.c helper/core/proto.c include/mcast_proto.h
+	@echo '  CC      $@'
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/tools/churn.c helper/core/proto.c
+
+# `sudo make soak`: the churn soak of `make check` (tests/e2e/test_churn_soak.sh,
+# 90 s there) for SOAK_SECONDS (default 1800) with SOAK_CLIENTS clients (64).
+SOAK_SECONDS ?= 1800
+SOAK_CLIENTS ?= 64
+.PHONY: soak
+soak: all tests/tools/churn
+	@OM_SOAK_SECONDS=$(SOAK_SECONDS) OM_SOAK_CLIENTS=$(SOAK_CLIENTS) \
+		bash tests/e2e/test_churn_soak.sh
+
 # Fuzzing (libFuzzer) of every input the helper parses:
 #   igmp    the IGMP parser, membership engine and querier (frames)
 #   proto   the plugin<->helper wire protocol decoder and encoder

@@ -290,6 +290,12 @@ trap 'om_log "terminated"; exit 143' TERM
 # live deep in the file system, so sockets go to a short private directory.
 OM_RUN=$(mktemp -d /tmp/om.XXXXXX)
 OM_CTL_SOCK="$OM_RUN/ctl.sock"
+# OM_HELPER_USER=nobody: the helper runs as that user after setup (its
+# `user` key); its socket goes to a directory it creates for that user.
+if [ -n "${OM_HELPER_USER:-}" ]; then
+	chmod 711 "$OM_RUN"
+	OM_CTL_SOCK="$OM_RUN/helper/ctl.sock"
+fi
 
 # ---------------------------------------------------------------------------
 # Namespaces and links
@@ -448,6 +454,7 @@ EOF
 	[ -z "$OM_UPSTREAM" ] || echo "upstream = \"$OM_UPSTREAM\";" >>"$OM_OUT/helper.conf"
 	# OM_DATAPATH=bpf|nflog: force a data path (default: the helper's auto).
 	[ -z "${OM_DATAPATH:-}" ] || echo "datapath = \"$OM_DATAPATH\";" >>"$OM_OUT/helper.conf"
+	[ -z "${OM_HELPER_USER:-}" ] || echo "user = \"$OM_HELPER_USER\";" >>"$OM_OUT/helper.conf"
 	# Per-test additions, e.g. 'igmp = { version = 3; };'
 	[ -z "${OM_HELPER_EXTRA:-}" ] || printf '%s\n' "$OM_HELPER_EXTRA" >>"$OM_OUT/helper.conf"
 }

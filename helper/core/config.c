@@ -163,6 +163,17 @@ static int cfg_igmp(struct cfg *cfg, struct cfg_err *e, const config_setting_t *
 	return 0;
 }
 
+/* A user name: looked up when the helper drops privileges, not here (the
+ * plugin parses this file too and needs no account database). */
+static int cfg_user(struct cfg_err *e, const config_setting_t *s, char *out, size_t len)
+{
+	if (cfg_string(e, s, out, len) < 0)
+		return -1;
+	if (!out[0] || out[0] == '-' || strpbrk(out, ":/ \t\n"))
+		return cfg_fail(e, s, "user must be a user name");
+	return 0;
+}
+
 int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 {
 	struct cfg_err e = { err, errlen, path };
@@ -216,6 +227,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_ifname(&e, s, cfg->upstream, sizeof(cfg->upstream));
 		else if (!strcmp(k, "datapath"))
 			rc = cfg_datapath(cfg, &e, s);
+		else if (!strcmp(k, "user"))
+			rc = cfg_user(&e, s, cfg->user, sizeof(cfg->user));
 		else
 			rc = cfg_fail(&e, s, "unknown key '%s'", k);
 	}

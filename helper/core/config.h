@@ -19,6 +19,7 @@ struct cfg {
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
 	enum datapath_mode datapath;   /* who makes the copies */
+	char user[64];                 /* run as this user after setup, "" = stay root */
 	struct {
 		enum querier_mode querier;
 		int version;                /* version of our own queries: 1, 2, 3 */

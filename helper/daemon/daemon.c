@@ -6,15 +6,19 @@
  * what it installed.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "chan.h"
 #include "config.h"
 #include "ctl.h"
@@ -264,6 +268,55 @@ static void __attribute__((noreturn)) startup_fail(const char *text)
 	exit(1);
 }
 
+/*
+ * Everything that needs more than CAP_NET_ADMIN and CAP_NET_RAW is done:
+ * drop the rest, and become the configured user. The status file is
+ * rewritten by rename(), so its directory must be writable by that user.
+ */
+static void privs_drop(void)
+{
+	char dir[PATH_MAX], err[PATH_MAX + 128];
+
+	if (caps_drop(d.cfg.user) < 0) {
+		snprintf(err, sizeof(err), "cannot drop privileges: %s", log_last_warning());
+		startup_fail(err);
+	}
+	if (!d.cfg.user[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", d.cfg.control_socket);
+	if (access(dirname(dir), W_OK | X_OK) < 0)
+		log_warnx("control socket %s: user %s cannot write in %s, so the socket will "
+			  "stay behind at exit (the next start clears it)", d.cfg.control_socket,
+			  d.cfg.user, dir);
+	if (!d.cfg.status_file[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", d.cfg.status_file);
+	if (access(dirname(dir), W_OK | X_OK) < 0)
+		log_warnx("status file %s: user %s cannot write in %s, so the file will not "
+			  "be updated", d.cfg.status_file, d.cfg.user, dir);
+}
+
+/*
+ * With a user to become: a missing directory for the control socket is
+ * created now, owned by that user, so that the helper can remove its socket
+ * at exit. An existing directory is left as the operator made it.
+ */
+static void user_socket_dir(void)
+{
+	char dir[PATH_MAX];
+	struct passwd *pw;
+
+	if (!d.cfg.user[0])
+		return;
+	pw = getpwnam(d.cfg.user);
+	snprintf(dir, sizeof(dir), "%s", d.cfg.control_socket);
+	dirname(dir);
+	if (!pw || mkdir(dir, 0755) < 0)
+		return;	/* caps_drop() reports an unknown user */
+	if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		log_warn("control socket directory %s: chown to %s", dir, d.cfg.user);
+}
+
 int daemon_run(const char *cfgpath, int plugin_fd)
 {
 	char err[PATH_MAX + 512];
@@ -295,6 +348,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
+	user_socket_dir();
 	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
 		snprintf(err, sizeof(err), "control socket %s: %s", d.cfg.control_socket,
 			 strerror(errno));
@@ -303,6 +357,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (d.cfg.status_file[0])
 		d.status_timer = ev_timer(0, (uint64_t)d.cfg.status_interval * 1000,
 					  on_status_timer, NULL);
+	privs_drop();
 	if (chan_send(MCP_READY, 0, (const char *[]){ VERSION }) < 0)
 		fatal("cannot report ready to the plugin");
 	log_info("version %s ready; control socket %s", VERSION, d.cfg.control_socket);

@@ -2,11 +2,15 @@
  * caps.c - startup checks: privileges, the tap device, netfilter support.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -232,4 +236,105 @@ int caps_check_all(const char *ifname)
 	if (caps_check_tap(ifname) < 0)
 		return -1;
 	return caps_check_netfilter();
+}
+
+unsigned long long caps_keep_mask(void)
+{
+	return 1ULL << CAP_NET_ADMIN | 1ULL << CAP_NET_RAW;
+}
+
+/* The highest capability this kernel knows, which may exceed our headers'. */
+static int caps_last(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+static int caps_set(unsigned long long keep)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		data[i].permitted = (uint32_t)(keep >> (32 * i));
+		data[i].effective = data[i].permitted;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	/* Read back: what we asked for must be exactly what we have. */
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -1;
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].permitted != (uint32_t)(keep >> (32 * i)) ||
+		    data[i].effective != data[i].permitted || data[i].inheritable) {
+			errno = EPERM;
+			return -1;
+		}
+	return 0;
+}
+
+static int caps_switch_user(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		if (!errno)
+			errno = ENOENT;
+		log_warn("caps: user '%s'", user);
+		return -1;
+	}
+	/* Keep the permitted set across setuid(); effective is restored by
+	 * capset() afterwards. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups(1, &pw->pw_gid) < 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+		log_warn("caps: cannot become user '%s' (uid %u, gid %u)", user,
+			 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+		return -1;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return 0;
+}
+
+int caps_drop(const char *user)
+{
+	unsigned long long keep = caps_keep_mask();
+	int last = caps_last();
+
+	/* The bounding set first: dropping from it needs CAP_SETPCAP. */
+	for (int cap = 0; cap <= last; cap++) {
+		if (keep & 1ULL << cap || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			log_warn("caps: cannot drop capability %d from the bounding set", cap);
+			return -1;
+		}
+	}
+	/* Kernels before 4.3 have no ambient set: nothing to clear there. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+		log_warn("caps: cannot clear the ambient set");
+		return -1;
+	}
+	if (user && user[0] && caps_switch_user(user) < 0)
+		return -1;
+	if (caps_set(keep) < 0) {
+		log_warn("caps: cannot limit the capabilities to CAP_NET_ADMIN and CAP_NET_RAW");
+		return -1;
+	}
+	log_info("caps: running as uid %u gid %u with CAP_NET_ADMIN and CAP_NET_RAW only",
+		 (unsigned)getuid(), (unsigned)getgid());
+	return 0;
 }

@@ -47,4 +47,21 @@ int caps_check_netfilter(void);
  */
 int caps_check_all(const char *ifname);
 
+/**
+ * caps_drop() - least privilege once setup is done: keep CAP_NET_ADMIN
+ * (nftables, nflog, tc netlink) and CAP_NET_RAW (AF_PACKET) in the
+ * permitted and effective sets, nothing inheritable or ambient, and empty
+ * the bounding set beyond them. With @user ("" = stay root) switch to that
+ * user and its group first, keeping the two capabilities across setuid().
+ *
+ * Return: 0, or -1 with errno (logged).
+ */
+int caps_drop(const char *user);
+
+/**
+ * caps_keep_mask() - the capabilities caps_drop() keeps, as a bit mask
+ * over capability numbers (for tests).
+ */
+unsigned long long caps_keep_mask(void);
+
 #endif
