@@ -176,6 +176,17 @@ tests/tools/churn: tests/tools/churn.c helper/core/proto.c include/mcast_proto.h
 	@echo '  CC      $@'
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/tools/churn.c helper/core/proto.c
 
+# `sudo make check-asan`: the unit tests and every host e2e test (none of
+# those that need a VM; not test_churn_valgrind nor test_helper_caps, see
+# tests/check-asan.sh) with the helper and the units built with
+# -fsanitize=address,undefined -fno-sanitize-recover=all, in a copy of the
+# tree under tests/out/asan/ (the normal objects stay as they are); the
+# plugin stays unsanitized, as OpenVPN loads it. ASAN_TESTS="test_a ..."
+# runs those e2e tests instead. `.ci/run` runs it after `make check`.
+.PHONY: check-asan
+check-asan: deps
+	@ASAN_TESTS="$(ASAN_TESTS)" sh tests/check-asan.sh
+
 # `sudo make soak`: the churn soak of `make check` (tests/e2e/test_churn_soak.sh,
 # 90 s there) for SOAK_SECONDS (default 1800) with SOAK_CLIENTS clients (64).
 SOAK_SECONDS ?= 1800

@@ -19,10 +19,11 @@ clang libbpf-dev bpftool"
 # End-to-end tests: real OpenVPN, igmpproxy, nftables and smcroute inside
 # network namespaces; tcpdump counts frames; openssl makes the test PKI;
 # procps/psmisc for pgrep/pkill-by-pid style process handling; gnuplot-nox
-# draws the bench's picture and jq checks its JSON (the bench smoke test).
+# draws the bench's picture and jq checks its JSON (the bench smoke test);
+# valgrind runs the helper through the churn test (test_churn_valgrind).
 RUNTIME_PKGS="openvpn igmpproxy nftables iproute2 tcpdump smcroute openssl
 procps psmisc man-db
-gnuplot-nox jq"
+gnuplot-nox jq valgrind"
 # The fuzzer (make fuzz / fuzz-check) needs clang with libFuzzer.
 FUZZ_PKGS="clang libclang-rt-14-dev"
 

@@ -61,6 +61,9 @@ static int cmp_group(const void *a, const void *b)
 
 static struct upgroup *group_find(uint32_t group)
 {
+	/* bsearch() may not be given a NULL array, even an empty one. */
+	if (!up.n)
+		return NULL;
 	return bsearch(&group, up.g, up.n, sizeof(*up.g), cmp_group);
 }
 
