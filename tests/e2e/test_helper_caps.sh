@@ -32,8 +32,12 @@ om_assert_eq "$(wc -w <<<"$pid")" 1 "helper processes"
 om_assert_eq "$(om_datapath)" "$OM_DATAPATH" "data path"
 st="/proc/$pid/status"
 cp "$st" "$OM_OUT/helper-proc-status.txt"
+# field KEY - the value(s) of KEY in the helper's /proc status, space-separated.
 field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$st"; }
-om_assert_eq "$(field Uid)" "$(printf '%s\t%s\t%s\t%s' "$NOBODY" "$NOBODY" "$NOBODY" "$NOBODY")" \
+om_assert_eq "$(field Gid)" "$(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody)" \
+	"helper Gid (real, effective, saved, fs)"
+om_assert_eq "$(field Groups)" "$(id -g nobody)" "helper supplementary groups"
+om_assert_eq "$(field Uid)" "$NOBODY $NOBODY $NOBODY $NOBODY" \
 	"helper Uid (real, effective, saved, fs)"
 om_assert_eq "$(field CapEff)" "$KEEP" "helper CapEff"
 om_assert_eq "$(field CapPrm)" "$KEEP" "helper CapPrm"
