@@ -318,10 +318,21 @@ int caps_drop(const char *user)
 	for (int cap = 0; cap <= last; cap++) {
 		if (keep & 1ULL << cap || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
+			continue;
+		if (errno != EPERM) {
 			log_warn("caps: cannot drop capability %d from the bounding set", cap);
 			return -1;
 		}
+		/* Started without CAP_SETPCAP (e.g. as a user with ambient
+		 * capabilities): the bounding set stays, but no_new_privs
+		 * below means no exec can regain what it holds. */
+		log_warnx("caps: no CAP_SETPCAP, so the bounding set stays as it is");
+		break;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_warn("caps: cannot set no_new_privs");
+		return -1;
 	}
 	/* Kernels before 4.3 have no ambient set: nothing to clear there. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {

@@ -53,6 +53,9 @@ int caps_check_all(const char *ifname);
  * permitted and effective sets, nothing inheritable or ambient, and empty
  * the bounding set beyond them. With @user ("" = stay root) switch to that
  * user and its group first, keeping the two capabilities across setuid().
+ * Also sets no_new_privs: nothing the helper could exec gains privileges.
+ * Without CAP_SETPCAP the bounding set cannot shrink; that is logged, not
+ * fatal.
  *
  * Return: 0, or -1 with errno (logged).
  */
