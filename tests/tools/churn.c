@@ -20,8 +20,8 @@
  * Phases: warm-up (every client connects and joins), check; RSS before;
  * churn for -d seconds; settle, check; RSS after (<= before + -r KiB).
  * A check compares the helper's status (control socket -S) with the ground
- * truth: the same clients (id, cn, MAC) and per client the same groups,
- * exactly.  It polls until they match or -w seconds passed.
+ * truth: the same clients (id, cn, MAC), per client the same groups, and
+ * per group the same member count, exactly.  It polls until they match or -w seconds passed.
  *
  *   churn -H HELPER -c CONFIG -S SOCKET [-t TAP] [-n CLIENTS] [-g GROUPS]
  *         [-d SECONDS] [-T TICK_MS] [-C COOLDOWN_TICKS] [-s SEED]
@@ -467,6 +467,48 @@ static int cmp_group(const void *a, const void *b)
 	return ntohl(x.s_addr) < ntohl(y.s_addr) ? -1 : ntohl(x.s_addr) > ntohl(y.s_addr);
 }
 
+/*
+ * The GROUP rows: each group's member count must be the truth's, and no
+ * other group may be listed. Return: 1 equal, 0 not.
+ */
+static int groups_match(const char *st, int report)
+{
+	int want[MAX_GROUPS] = { 0 }, seen[MAX_GROUPS] = { 0 }, same = 1;
+	const char *p = st;
+
+	for (int i = 0; i < nslots; i++)
+		for (int k = 0; slots[i].connected && k < ngroups; k++)
+			want[k] += (int)(slots[i].groups >> k & 1);
+	while ((p = strstr(p, "\nGROUP,"))) {
+		unsigned a, b, c, d;
+		int members, k = -1;
+
+		p += 7;
+		if (sscanf(p, "%u.%u.%u.%u,%d", &a, &b, &c, &d, &members) == 5) {
+			uint32_t g = a << 24 | b << 16 | c << 8 | d;
+
+			if (g >= GROUP_BASE && g < GROUP_BASE + (uint32_t)ngroups)
+				k = (int)(g - GROUP_BASE);
+		}
+		if (k < 0 || members != want[k]) {
+			if (report)
+				fprintf(stderr, "churn: status GROUP row %.*s: the truth has %d members\n",
+					(int)strcspn(p, "\n"), p, k < 0 ? 0 : want[k]);
+			same = 0;
+		}
+		if (k >= 0)
+			seen[k] = 1;
+	}
+	for (int k = 0; k < ngroups; k++)
+		if (want[k] && !seen[k]) {
+			if (report)
+				fprintf(stderr, "churn: no GROUP row for 239.3.0.%d (%d members)\n",
+					k + 1, want[k]);
+			same = 0;
+		}
+	return same;
+}
+
 /* The status's CLIENT rows in the same form. */
 static char **status_lines(char *st, int *count)
 {
@@ -528,10 +570,11 @@ static int check_once(int report, int *nclients, int *nmember)
 			fprintf(stderr, "churn: no complete status from %s\n", sock_path);
 		return 0;
 	}
+	same = groups_match(st, report);
 	t = truth_lines(&nt);
 	s = status_lines(st, &ns);
 	free(st);
-	same = nt == ns;
+	same = same && nt == ns;
 	while (i < nt || j < ns) {
 		int c = i >= nt ? 1 : j >= ns ? -1 : strcmp(t[i], s[j]);
 
