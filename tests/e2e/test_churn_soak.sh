@@ -24,13 +24,20 @@ echo 'log_level = 1;' >>"$OM_OUT/helper.conf"
 # refreshed): the harness's answers keep the memberships alive meanwhile.
 echo 'igmp = { query_interval = 10; query_response_interval = 5; };' >>"$OM_OUT/helper.conf"
 
+RSS_SLACK=1024
+# Under ASan (make check-asan) freed memory sits in its quarantine, so RSS
+# says nothing about the helper there; the plain run asserts it.
+if [ "${OM_ASAN:-0}" = 1 ]; then
+	RSS_SLACK=-1
+	om_log "ASan build: the RSS bound is not checked in this run"
+fi
 om_log "churn: $CLIENTS clients for $SECS s"
 om_nsx srv "$OM_TOOLS/churn" -H "$OM_HELPER" -c "$OM_OUT/helper.conf" -S "$OM_CTL_SOCK" \
-	-n "$CLIENTS" -d "$SECS" ${OM_SOAK_SEED:+-s "$OM_SOAK_SEED"} \
+	-n "$CLIENTS" -d "$SECS" -r "$RSS_SLACK" ${OM_SOAK_SEED:+-s "$OM_SOAK_SEED"} \
 	>"$OM_OUT/churn.out" 2>"$OM_OUT/churn.err" || {
 	cat "$OM_OUT/churn.out" "$OM_OUT/churn.err" >&2
 	om_fail "churn soak failed (seed: $(sed -n 's/^churn: seed \([0-9]*\).*/\1/p' "$OM_OUT/churn.out"))"
 }
 cat "$OM_OUT/churn.out"
 grep -q '^churn: ok' "$OM_OUT/churn.out" || om_fail "churn gave no ok line"
-om_log "ok: status equals the ground truth after the churn; RSS within 1 MiB; clean exit"
+om_log "ok: status equals the ground truth after the churn; RSS within $RSS_SLACK KiB (-1: not checked); clean exit"
