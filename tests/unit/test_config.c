@@ -143,6 +143,29 @@ static void test_upstream_errors(void **state)
 	expect_error("upstream = 5;\n", 1, "must be a string");
 }
 
+/* `user`: a name, looked up only when the helper drops privileges. */
+static void test_user(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_string_equal(cfg.user, "");		/* stays root */
+	assert_int_equal(load(&cfg, "user = \"nobody\";\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.user, "nobody");
+	/* Unknown users are the helper's concern at the drop, not the
+	 * loader's: the plugin reads this file too. */
+	assert_int_equal(load(&cfg, "user = \"no-such-user\";\n", err, sizeof(err)), 0);
+	expect_error("\nuser = \"\";\n", 2, "user must be a user name");
+	expect_error("user = \"a:b\";\n", 1, "user must be a user name");
+	expect_error("user = \"a b\";\n", 1, "user must be a user name");
+	expect_error("user = \"-x\";\n", 1, "user must be a user name");
+	expect_error("user = 65534;\n", 1, "must be a string");
+	expect_error("user = \"0123456789012345678901234567890123456789012345678901234567890123\";\n",
+		     1, "too long");
+}
+
 static void test_missing_file(void **state)
 {
 	struct cfg cfg;
@@ -194,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_upstream_errors),
 		cmocka_unit_test(test_upstream_names_fit_divert),
+		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_missing_file),
 	};
 
