@@ -202,10 +202,11 @@ int ev_run(void)
 		if (stopping)
 			break;
 		n = epoll_pwait(ep, evs, EV_MAX_FDS, timeout, have_waitmask ? &waitmask : NULL);
-		ev_signals_run();
+		if (n < 0 && errno == EINTR) {
+			ev_signals_run();
+			continue;
+		}
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			log_warn("epoll_pwait");
 			return -1;
 		}
