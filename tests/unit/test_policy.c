@@ -20,6 +20,8 @@
 #include "mship.h"
 #include "policy.h"
 
+#define SAMPLE_CONFIG "sample-config/openvpn-mcast.conf"
+
 static uint32_t ip(const char *s)
 {
 	struct in_addr a;
@@ -224,6 +226,34 @@ static void test_config_errors(void **state)
 	expect_error("policy = 3;\n", "'policy' must be a group");
 }
 
+/* The commented example in sample-config loads as documented. */
+static void test_sample_config_example(void **state)
+{
+	FILE *in = fopen(SAMPLE_CONFIG, "r");
+	char line[512], text[4096] = "", err[512];
+	int on = 0;
+	struct cfg cfg;
+
+	(void)state;
+	assert_non_null(in);
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, "# policy = {", 12))
+			on = 1;
+		if (on)
+			strncat(text, line + 2, sizeof(text) - strlen(text) - 1);
+		if (on && !strncmp(line, "# };", 4))
+			on = 0;
+	}
+	fclose(in);
+	assert_non_null(strstr(text, "clients"));
+	assert_int_equal(load(&cfg, text, err, sizeof(err)), 0);
+	assert_int_equal(cfg.policy.nclients, 2);
+	assert_int_equal(policy_for(&cfg.policy, "alice")->max_groups, 4);
+	assert_int_equal(policy_check_group(policy_for(&cfg.policy, "bob"), ip("239.2.1.99")),
+			 POLICY_DENIED);
+	cfg_free(&cfg);
+}
+
 /* ---- the membership engine's admission hooks ---- */
 
 static const uint8_t mac1[6] = { 2, 0, 0, 0, 0, 1 }, mac2[6] = { 2, 0, 0, 0, 0, 2 };
@@ -349,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_default_overrides_builtin),
 		cmocka_unit_test(test_many_clients_sorted),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_sample_config_example),
 		cmocka_unit_test(test_mship_admission),
 	};
 
