@@ -618,10 +618,11 @@ static int check(const char *phase, int secs)
 	return 0;
 }
 
-/* VmRSS of the helper in KiB, -1 if unknown. */
-static long rss_kib(void)
+/* The helper's @key ("VmRSS", "RssAnon", ...) in KiB, -1 if unknown. */
+static long status_kib(const char *key)
 {
 	char path[64], line[256];
+	size_t n = strlen(key);
 	long v = -1;
 	FILE *f;
 
@@ -630,10 +631,22 @@ static long rss_kib(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return v;
+}
+
+/* VmRSS in KiB; prints its parts (heap and stacks vs. mapped files). */
+static long rss_kib(const char *when)
+{
+	long rss = status_kib("VmRSS");
+
+	printf("churn: helper RSS %s: %ld KiB (anonymous %ld, files %ld)\n", when, rss,
+	       status_kib("RssAnon"), status_kib("RssFile"));
+	return rss;
 }
 
 static void usage(void)
@@ -742,8 +755,7 @@ int main(int argc, char **argv)
 	}
 	if (check("warm-up", settle) < 0)
 		rc = 1;
-	rss0 = rss_kib();
-	printf("churn: helper RSS before the churn: %ld KiB\n", rss0);
+	rss0 = rss_kib("before the churn");
 
 	/* The churn, paced by wall-clock ticks. */
 	uint64_t t0 = now_ms(), next = t0, qnext = t0 + 2000;
@@ -766,8 +778,7 @@ int main(int argc, char **argv)
 	       n_leave, n_query, n_answer);
 	if (rc == 0 && check("after the churn", settle) < 0)
 		rc = 1;
-	rss1 = rss_kib();
-	printf("churn: helper RSS after the churn: %ld KiB (before: %ld KiB)\n", rss1, rss0);
+	rss1 = rss_kib("after the churn");
 	if (rss_slack >= 0 && rss0 > 0 && rss1 > rss0 + rss_slack) {
 		fprintf(stderr, "churn: the helper's RSS grew by %ld KiB (more than %ld KiB)\n",
 			rss1 - rss0, rss_slack);
