@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <getopt.h>
 #include <signal.h>
@@ -177,6 +178,10 @@ static void on_disconnect(uint32_t id)
 		memcpy(line + MCP_MAX_STR - 3, "...", 4);
 	igmpd_client_gone(id);
 	reg_disconnect(d.reg, id);
+	/* Hand the pages this client's state held back to the kernel: under
+	 * churn glibc keeps freed heap pages resident otherwise, and RSS
+	 * creeps up (~1.4 MiB in 10 min of test_churn_soak). */
+	malloc_trim(0);
 	fwd_client_gone(id);
 	log_info("client %u disconnected: %s", id, line);
 	if (chan_send(MCP_LOG, id, (const char *[]){ line }) < 0)
