@@ -147,7 +147,7 @@ om_assert_eq "$(om_cap_routed 4)" 0 "dave (tap1, no group): group frames"
 # --- d) metrics ---------------------------------------------------------------------------
 # metric FILE NAME LABELS - the value of one sample, or empty.
 metric() {
-	awk -v k="$2$3" '$1 == k { print $2 }' "$1"
+	awk -v k="$2${3:-}" '$1 == k { print $2 }' "$1"
 }
 copies_ge() { # FILE GROUP MIN
 	local v
