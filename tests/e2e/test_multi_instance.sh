@@ -14,6 +14,7 @@
 #   c) `status` with no -s lists both sockets; -d TAP picks one;
 #   d) each metrics file parses (promtool check metrics, else a strict
 #      parser) and shows its own instance's figures.
+# OM_DATAPATH=nflog|bpf forces the data path (default: the sample's auto).
 # Test-only differences from the samples: certificates, addresses and pools
 # (lib.sh), the plugin and helper paths (the build tree), /run/openvpn-mcast
 # moved into the test's private directory (parallel tests), and
@@ -30,6 +31,7 @@ om_need_built
 sed -e "s|\"/usr/local/sbin/openvpn-mcast-helper\"|\"$OM_HELPER\"|" \
 	-e "s|/run/openvpn-mcast/|$RUNDIR/|g" \
 	-e 's|^upstream = .*|upstream = "up0";|' \
+	${OM_DATAPATH:+-e "s|^datapath = .*|datapath = \"$OM_DATAPATH\";|"} \
 	"$OM_ROOT/sample-config/openvpn-mcast.conf" >"$OM_OUT/openvpn-mcast.conf"
 # The sample's per-instance keys are used as shipped.
 for key in control_socket nft_table nflog_group metrics_file; do
