@@ -14,6 +14,8 @@
 #   c) `status` with no -s lists both sockets; -d TAP picks one;
 #   d) each metrics file parses (promtool check metrics, else a strict
 #      parser) and shows its own instance's figures.
+# OM_PKG_PREFIX=/usr: run on the files a package installed there (helper,
+# plugin, sample configs), as test_deb_package does.
 # OM_DATAPATH=nflog|bpf forces the data path (default: the sample's auto).
 # Test-only differences from the samples: certificates, addresses and pools
 # (lib.sh), the plugin and helper paths (the build tree), /run/openvpn-mcast
@@ -23,16 +25,28 @@
 
 G1=239.1.1.1 G2=239.1.1.2 N=400 RATE=400
 RUNDIR=$OM_RUN/run
+SAMPLES=$OM_ROOT/sample-config
+if [ -n "${OM_PKG_PREFIX:-}" ]; then
+	OM_HELPER=$OM_PKG_PREFIX/sbin/openvpn-mcast-helper
+	OM_PLUGIN=$OM_PKG_PREFIX/lib/openvpn/plugins/openvpn-plugin-mcast.so
+	SAMPLES=$OM_PKG_PREFIX/share/doc/openvpn-mcast/sample-config
+	# The installed samples name the installed files.
+	grep -qx "helper = \"$OM_HELPER\";" "$SAMPLES/openvpn-mcast.conf" ||
+		om_fail "installed openvpn-mcast.conf does not name $OM_HELPER"
+	grep -q "^plugin $OM_PLUGIN " "$SAMPLES/server.conf" ||
+		om_fail "installed server.conf does not load $OM_PLUGIN"
+	om_log "using the installed files under $OM_PKG_PREFIX"
+fi
 
 om_topo_mcast 4
 om_need_built
 
 # --- the configs ------------------------------------------------------------------
-sed -e "s|\"/usr/local/sbin/openvpn-mcast-helper\"|\"$OM_HELPER\"|" \
+sed -e "s|^helper = .*|helper = \"$OM_HELPER\";|" \
 	-e "s|/run/openvpn-mcast/|$RUNDIR/|g" \
 	-e 's|^upstream = .*|upstream = "up0";|' \
 	${OM_DATAPATH:+-e "s|^datapath = .*|datapath = \"$OM_DATAPATH\";|"} \
-	"$OM_ROOT/sample-config/openvpn-mcast.conf" >"$OM_OUT/openvpn-mcast.conf"
+	"$SAMPLES/openvpn-mcast.conf" >"$OM_OUT/openvpn-mcast.conf"
 # The sample's per-instance keys are used as shipped.
 for key in control_socket nft_table nflog_group metrics_file; do
 	grep "^$key = " "$OM_OUT/openvpn-mcast.conf" >>"$OM_OUT/keys.txt"
@@ -50,11 +64,12 @@ server_conf() {
 	echo "proto $2"
 	echo "port $3"
 	sed -e "s|^dev tap0$|dev $1|" \
-		-e "s|/usr/local/lib/openvpn/plugins/openvpn-plugin-mcast.so|$OM_PLUGIN|" \
-		-e "s|/etc/openvpn/openvpn-mcast.conf|$OM_OUT/openvpn-mcast.conf|" \
-		"$OM_ROOT/sample-config/server.conf"
+		-e "s|^plugin [^ ]*openvpn-plugin-mcast.so /etc/openvpn/openvpn-mcast.conf$|plugin $OM_PLUGIN $OM_OUT/openvpn-mcast.conf|" \
+		"$SAMPLES/server.conf"
 }
 server_conf tap0 udp4 1194 10.8.0.0 status-a.txt >"$OM_OUT/server-a.conf"
+grep -qx "plugin $OM_PLUGIN $OM_OUT/openvpn-mcast.conf" "$OM_OUT/server-a.conf" ||
+	om_fail "the sample server.conf's plugin line was not found"
 server_conf tap1 tcp-server 443 10.9.0.0 status-b.txt >"$OM_OUT/server-b.conf"
 
 declare -A SRV_PID
