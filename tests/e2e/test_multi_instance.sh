@@ -11,7 +11,8 @@
 #      socket, and neither logged a conflict;
 #   b) alice gets >= 99 % of G1, carol >= 99 % of G2; bob, dave 0 group
 #      frames, alice none of G2, carol none of G1;
-#   c) `status` with no -s lists both sockets; -d TAP picks one;
+#   c) the commands of README's "Running several instances": `status`
+#      with no -s lists both sockets, -d TAP and -s SOCKET pick one;
 #   d) each metrics file parses (promtool check metrics, else a strict
 #      parser) and shows its own instance's figures.
 # OM_PKG_PREFIX=/usr: run on the files a package installed there (helper,
@@ -129,13 +130,32 @@ conflicts=$(grep -ihE 'conflict|in use|set another|cannot start|refus' \
 	"$OM_OUT/server.log" "$OM_OUT/server-b.log" || true)
 om_assert_eq "$conflicts" "" "conflict lines in the servers' logs"
 
-# --- c) status without -s ----------------------------------------------------------
-if "$OM_HELPER" status -c "$OM_OUT/openvpn-mcast.conf" >"$OM_OUT/status-none.out" 2>"$OM_OUT/status-none.err"; then
-	om_fail "status with two helpers and no -s succeeded"
-fi
-om_assert_eq "$(grep -c '\.sock$' "$OM_OUT/status-none.err")" 2 "sockets listed by status without -s"
-grep -q "^  $RUNDIR/tap0.sock$" "$OM_OUT/status-none.err" || om_fail "tap0's socket not listed"
-grep -q "^  $RUNDIR/tap1.sock$" "$OM_OUT/status-none.err" || om_fail "tap1's socket not listed"
+# --- c) status without -s: README's "Running several instances" commands -----
+# Each command of that section's ```sh block, run with the helper and
+# config under test ("-c CONFIG" added, /run/openvpn-mcast made private).
+awk '/^## Running several instances$/ { s = 1; next } /^## / { s = 0 }
+	s && /^```sh$/ { b = 1; next } s && /^```$/ { b = 0; next } s && b && NF' \
+	"$OM_ROOT/README.md" >"$OM_OUT/readme-commands.txt"
+om_assert_eq "$(grep -c '^openvpn-mcast-helper status' "$OM_OUT/readme-commands.txt")" 3 \
+	"status commands in README's Running several instances"
+n=0
+while IFS= read -r cmd; do
+	n=$((n + 1))
+	run=${cmd/#openvpn-mcast-helper status/$OM_HELPER status -c $OM_OUT/openvpn-mcast.conf}
+	run=${run//\/run\/openvpn-mcast\//$RUNDIR/}
+	rc=0
+	bash -c "$run" >"$OM_OUT/readme-$n.out" 2>"$OM_OUT/readme-$n.err" || rc=$?
+	if [ "$cmd" = "openvpn-mcast-helper status" ]; then
+		# Two helpers run: it lists their sockets and reads neither.
+		om_assert_eq "$rc" 1 "exit status of: $cmd"
+		om_assert_eq "$(grep -c '\.sock$' "$OM_OUT/readme-$n.err")" 2 "sockets listed by: $cmd"
+		grep -q "^  $RUNDIR/tap0.sock$" "$OM_OUT/readme-$n.err" || om_fail "tap0's socket not listed"
+		grep -q "^  $RUNDIR/tap1.sock$" "$OM_OUT/readme-$n.err" || om_fail "tap1's socket not listed"
+	else
+		om_assert_eq "$rc" 0 "exit status of: $cmd ($(cat "$OM_OUT/readme-$n.err"))"
+		grep -qx END "$OM_OUT/readme-$n.out" || om_fail "no status from: $cmd"
+	fi
+done <"$OM_OUT/readme-commands.txt"
 clients_of() { # TAP
 	"$OM_HELPER" status -c "$OM_OUT/openvpn-mcast.conf" -d "$1" --csv |
 		awk -F, '$1 == "CLIENT" { print $3 }' | sort | tr '\n' ' '
