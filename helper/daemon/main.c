@@ -162,8 +162,11 @@ static int run_cleanup(int argc, char **argv)
 		/* A tap that is gone took its filter along; the group of an
 		 * upstream filter cannot be known then. */
 		if (!idx && cfg.nflog_group == 0) {
-			log_warnx("cleanup: %s is gone; a tc filter on the upstream, if any, "
-				  "stays (see tc filter show dev UPSTREAM ingress)", dev);
+			if (cfg.upstream[0])
+				log_warnx("cleanup: %s is gone, so the nflog group is unknown; a tc "
+					  "filter of the dead helper on %s, if any, stays (tc filter "
+					  "show dev %s ingress: handle 0x6d63...)", dev, cfg.upstream,
+					  cfg.upstream);
 			cfg.nflog_group = -1;
 		}
 		if (cfg_instance(&cfg, dev, idx, err, sizeof(err)) < 0) {
