@@ -6,6 +6,8 @@
 
 #include <limits.h>
 
+#include "policy.h"
+
 enum querier_mode { QUERIER_AUTO, QUERIER_ON, QUERIER_OFF };
 enum datapath_mode { DATAPATH_AUTO, DATAPATH_BPF, DATAPATH_NFLOG };
 
@@ -27,6 +29,7 @@ struct cfg {
 		int query_interval;         /* seconds */
 		int query_response_interval;/* seconds (at most 25: v2 max resp code) */
 	} igmp;
+	struct policy policy;          /* per-client groups and caps */
 };
 
 /**
@@ -40,9 +43,16 @@ void cfg_defaults(struct cfg *cfg);
 #define CFG_INSTANCE_TOKEN "%i"
 
 /**
+ * cfg_free() - release what cfg_load() allocated (the policy); @cfg keeps
+ * its defaults for it.
+ */
+void cfg_free(struct cfg *cfg);
+
+/**
  * cfg_load() - load @path over the defaults in @cfg.
  * @err: on failure, receives "file:line: message".
- * Return: 0, or -1 (errno EINVAL for a bad file, or the open error).
+ * Return: 0, or -1 (errno EINVAL for a bad file, or the open error). On
+ * failure @cfg may hold some of the file's values; its policy is unchanged.
  */
 int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen);
 

@@ -38,6 +38,7 @@ static struct {
 	int bpf;		/* the in-kernel data plane runs */
 	char dev[IF_NAMESIZE];
 	int timer;
+	int sweep_timer;	/* after a takeover: drop what nobody reported again */
 	uint64_t no_members;
 	uint64_t malformed;
 	uint64_t too_many;
@@ -117,6 +118,37 @@ static int fwd_capture_open(void)
 	return 0;
 }
 
+static int fwd_client_known(void *arg, uint32_t id)
+{
+	(void)arg;
+	return reg_find(fw.reg, id) != NULL;
+}
+
+static void fwd_sweep(void *arg)
+{
+	int n;
+
+	(void)arg;
+	fw.sweep_timer = 0;
+	n = tcbpf_sweep(fw.ms, fwd_client_known, NULL);
+	log_info("bpf: takeover complete: %d list%s of groups nobody reported again removed",
+		 n, n == 1 ? "" : "s");
+}
+
+/*
+ * How long the lists taken over from a dead helper stay for groups nobody
+ * has reported yet: our startup query and its answers (twice, for a lost
+ * report), or, when another querier asks, one of its query intervals.
+ */
+static uint64_t fwd_sweep_delay_ms(void)
+{
+	const int qri = fw.cfg->igmp.query_response_interval;
+
+	if (fw.cfg->igmp.querier == QUERIER_OFF)
+		return (uint64_t)(fw.cfg->igmp.query_interval + qri) * 1000;
+	return (uint64_t)(2 * qri + 1) * 1000;
+}
+
 /* Attach the tc programs to the tap, and to the upstream if standalone. */
 static int fwd_bpf_attach(void)
 {
@@ -124,6 +156,14 @@ static int fwd_bpf_attach(void)
 		return -1;
 	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
 		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
+	tcbpf_adopt_end();
+	if (tcbpf_adopted() && !fw.sweep_timer) {
+		fw.sweep_timer = ev_timer(fwd_sweep_delay_ms(), 0, fwd_sweep, NULL);
+		if (fw.sweep_timer < 0) {
+			fw.sweep_timer = 0;
+			fwd_sweep(NULL);
+		}
+	}
 	return 0;
 }
 
@@ -262,6 +302,8 @@ void fwd_exit(void)
 	fwd_down();
 	ev_timer_cancel(fw.timer);
 	fw.timer = 0;
+	ev_timer_cancel(fw.sweep_timer);
+	fw.sweep_timer = 0;
 	tcbpf_close();
 	divert_exit();
 	if (capture_fd() >= 0)
