@@ -32,11 +32,12 @@ conflict_logged() {
 }
 om_wait 10 "the helper reports the table in use" conflict_logged
 om_log "logged: $(grep -o 'openvpn-mcast-helper: .*set another nft_table.*' "$OM_OUT/server.log" | head -n 1)"
-om_wait 10 "the helper exits" bash -c "[ -z \"\$(ip netns pids $(om_ns srv) | while read -r p; do
-	[ \"\$(readlink /proc/\$p/exe)\" = '$OM_HELPER' ] && echo \$p; done)\" ]"
+hpid=$(sed -n 's/.*PLUGIN openvpn-mcast: helper .* running as pid \([0-9]*\).*/\1/p' "$OM_OUT/server.log" | head -n 1)
+[ -n "$hpid" ] || om_fail "no helper pid in server.log"
+om_wait 10 "the helper (pid $hpid) exits" om_not_alive "$hpid"
 [ ! -e "$RUNDIR/tap0.sock" ] || om_fail "a control socket was created"
-om_nsx srv nft list table netdev openvpn_mcast_tap0 | grep -q 'chain foreign' ||
-	om_fail "the foreign table was changed"
+table=$(om_nsx srv nft list table netdev openvpn_mcast_tap0)
+grep -q 'chain foreign' <<<"$table" || om_fail "the foreign table was changed: $table"
 om_log "ok: the foreign table is untouched"
 
 om_client_start 1
