@@ -18,6 +18,7 @@ struct cfg {
 	int status_interval;           /* seconds between status file rewrites */
 	char nft_table[64];            /* netdev table owned by the helper */
 	int nflog_group;               /* nflog group of diverted frames */
+	int nflog_batch_ms;            /* longest wait for an nflog batch, 0 = none */
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
 	enum datapath_mode datapath;   /* who makes the copies */
