@@ -24,6 +24,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->status_interval = 10;
 	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "openvpn_mcast_" CFG_INSTANCE_TOKEN);
 	cfg->nflog_group = 0;
+	cfg->nflog_batch_ms = 10;
 	cfg->log_level = 2;
 	cfg->igmp.querier = QUERIER_AUTO;
 	cfg->igmp.version = 2;
@@ -351,6 +352,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_string(&e, s, cfg->nft_table, sizeof(cfg->nft_table));
 		else if (!strcmp(k, "nflog_group"))
 			rc = cfg_int(&e, s, &cfg->nflog_group, 0, 65535);
+		else if (!strcmp(k, "nflog_batch_ms"))
+			rc = cfg_int(&e, s, &cfg->nflog_batch_ms, 0, 100);
 		else if (!strcmp(k, "log_level"))
 			rc = cfg_int(&e, s, &cfg->log_level, 0, 3);
 		else if (!strcmp(k, "igmp"))

@@ -19,6 +19,7 @@ struct cfg {
 	int status_interval;           /* seconds between status file rewrites */
 	char nft_table[64];            /* netdev table owned by the helper */
 	int nflog_group;               /* nflog group of diverted frames, 0 = per tap */
+	int nflog_batch_ms;            /* longest wait for an nflog batch, 0 = none */
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
 	enum datapath_mode datapath;   /* who makes the copies */

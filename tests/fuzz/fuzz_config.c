@@ -85,6 +85,7 @@ static void check_cfg(const struct cfg *c)
 		die("upstream is not a valid interface name");
 	if (c->status_interval < 1 || c->status_interval > 86400 ||
 	    c->nflog_group < 0 || c->nflog_group > 65535 ||
+	    c->nflog_batch_ms < 0 || c->nflog_batch_ms > 100 ||
 	    c->log_level < 0 || c->log_level > 3)
 		die("a number is out of range");
 	if (c->datapath != DATAPATH_AUTO && c->datapath != DATAPATH_BPF &&
