@@ -18,6 +18,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include "caps.h"
 #include "chan.h"
@@ -28,6 +29,7 @@
 #include "fwd.h"
 #include "igmpd.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry.h"
 #include "status.h"
 #include "upstream.h"
@@ -39,7 +41,10 @@ static struct {
 	struct mship *ms;
 	char dev[MCP_MAX_STR + 1];
 	int status_timer;
+	int pending;		/* per-instance settings wait for the tap */
 } d;
+
+static int instance_start(const char *dev);
 
 static void client_groups(void *arg, const struct client *c, FILE *out)
 {
@@ -90,6 +95,20 @@ static int on_command(const char *cmd, FILE *out, void *arg)
 	return 0;
 }
 
+/* The metrics file, rewritten with the status file (same interval). */
+static void on_metrics(const struct status_view *v)
+{
+	static int failed;
+
+	if (metrics_write_file(d.cfg.metrics_file, v, time(NULL)) < 0) {
+		if (!failed)
+			log_warn("cannot write metrics file %s", d.cfg.metrics_file);
+		failed = 1;
+	} else {
+		failed = 0;
+	}
+}
+
 static void on_status_timer(void *arg)
 {
 	static int failed;
@@ -97,6 +116,10 @@ static void on_status_timer(void *arg)
 
 	(void)arg;
 	status_view_fill(&v);
+	if (d.cfg.metrics_file[0])
+		on_metrics(&v);
+	if (!d.cfg.status_file[0])
+		return;
 	if (status_write_file(d.cfg.status_file, &v, time(NULL)) < 0) {
 		if (!failed)
 			log_warn("cannot write status file %s", d.cfg.status_file);
@@ -195,6 +218,8 @@ static void on_message(const struct mcp_msg *m, void *arg)
 	case MCP_UP:
 		snprintf(d.dev, sizeof(d.dev), "%s", m->field[0]);
 		log_info("device %s (%s) is up", d.dev, m->field[1]);
+		if (d.pending && instance_start(d.dev) < 0)
+			break;
 		if (fwd_up(d.dev) < 0)
 			log_warnx("no per-client delivery on %s: OpenVPN floods multicast to "
 				  "every client as without the plugin", d.dev);
@@ -304,35 +329,41 @@ static void __attribute__((noreturn)) startup_fail(const char *text)
 	exit(1);
 }
 
+/* The directory of @path (a copy in @dir) is writable by us; else warn. */
+static void dir_check(const char *what, const char *path, const char *consequence)
+{
+	char dir[PATH_MAX];
+
+	if (!path[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (access(dirname(dir), W_OK | X_OK) < 0)
+		log_warnx("%s %s: user %s cannot write in %s, so %s", what, path, d.cfg.user, dir,
+			  consequence);
+}
+
 /*
  * Everything that needs more than CAP_NET_ADMIN and CAP_NET_RAW is done:
- * drop the rest, and become the configured user. The status file is
- * rewritten by rename(), so its directory must be writable by that user.
+ * drop the rest, and become the configured user. The status and metrics
+ * files are rewritten by rename(), so their directories must be writable
+ * by that user. Return: 0, or -1 with the reason in @err.
  */
-static void privs_drop(void)
+static int privs_drop(char *err, size_t errlen)
 {
-	char dir[PATH_MAX], err[PATH_MAX + 128];
-
 	if (caps_drop(d.cfg.user) < 0) {
-		snprintf(err, sizeof(err), "cannot drop privileges: %s", log_last_warning());
-		startup_fail(err);
+		snprintf(err, errlen, "cannot drop privileges: %s", log_last_warning());
+		return -1;
 	}
 	if (!d.cfg.user[0])
-		return;
+		return 0;
 	if (d.cfgpath && access(d.cfgpath, R_OK) < 0)
 		log_warnx("user %s cannot read %s, so SIGHUP cannot read the policy again",
 			  d.cfg.user, d.cfgpath);
-	snprintf(dir, sizeof(dir), "%s", d.cfg.control_socket);
-	if (access(dirname(dir), W_OK | X_OK) < 0)
-		log_warnx("control socket %s: user %s cannot write in %s, so the socket will "
-			  "stay behind at exit (the next start clears it)", d.cfg.control_socket,
-			  d.cfg.user, dir);
-	if (!d.cfg.status_file[0])
-		return;
-	snprintf(dir, sizeof(dir), "%s", d.cfg.status_file);
-	if (access(dirname(dir), W_OK | X_OK) < 0)
-		log_warnx("status file %s: user %s cannot write in %s, so the file will not "
-			  "be updated", d.cfg.status_file, d.cfg.user, dir);
+	dir_check("control socket", d.cfg.control_socket,
+		  "the socket stays behind at exit (the next start clears it)");
+	dir_check("status file", d.cfg.status_file, "the file will not be updated");
+	dir_check("metrics file", d.cfg.metrics_file, "the file will not be updated");
+	return 0;
 }
 
 /*
@@ -354,6 +385,54 @@ static void user_socket_dir(void)
 		return;	/* caps_drop() reports an unknown user */
 	if (chown(dir, pw->pw_uid, pw->pw_gid) < 0)
 		log_warn("control socket directory %s: chown to %s", dir, d.cfg.user);
+}
+
+static char err_last[PATH_MAX + 512];
+
+/*
+ * Start what depends on this instance's settings: the data path (its
+ * table and nflog group), the control socket, the status and metrics
+ * files. @dev: the tap, when settings still follow from it (else NULL).
+ * On failure the reason is in err_last; at the tap's UP it goes to
+ * OpenVPN's log and the helper exits, as it would have at startup.
+ */
+static int instance_start(const char *dev)
+{
+	char *err = err_last;
+	size_t errlen = sizeof(err_last);
+
+	if (dev) {
+		if (cfg_instance(&d.cfg, dev, if_nametoindex(dev), err, errlen) < 0)
+			goto fail;
+		log_info("instance %s: nft_table %s, nflog_group %d, control socket %s", dev,
+			 d.cfg.nft_table, d.cfg.nflog_group, d.cfg.control_socket);
+	}
+	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
+		/* The module that failed has logged why; pass that on. */
+		snprintf(err, errlen, "cannot start: %s", log_last_warning());
+		goto fail;
+	}
+	user_socket_dir();
+	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", d.cfg.control_socket,
+			 strerror(errno));
+		goto fail;
+	}
+	if (d.cfg.status_file[0] || d.cfg.metrics_file[0])
+		d.status_timer = ev_timer(0, (uint64_t)d.cfg.status_interval * 1000,
+					  on_status_timer, NULL);
+	/* Last: the data path is loaded and every socket and file is open. */
+	if (privs_drop(err, errlen) < 0)
+		goto fail;
+	d.pending = 0;
+	return 0;
+fail:
+	if (dev) {
+		log_warnx("%s", err);
+		chan_send(MCP_ERROR, 0, (const char *[]){ err });
+		ev_stop();
+	}
+	return -1;
 }
 
 int daemon_run(const char *cfgpath, int plugin_fd)
@@ -382,24 +461,22 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
-	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
-		/* The module that failed has logged why; pass that on. */
+	/* Explicit settings are checked now, so that OpenVPN refuses to start
+	 * on a conflict; those that follow from the tap, at its UP. */
+	d.pending = cfg_needs_instance(&d.cfg);
+	if (!d.pending && instance_start(NULL) < 0)
+		startup_fail(err_last);
+	if (d.pending && caps_check_privs() < 0) {
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
-	user_socket_dir();
-	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
-		snprintf(err, sizeof(err), "control socket %s: %s", d.cfg.control_socket,
-			 strerror(errno));
-		startup_fail(err);
-	}
-	if (d.cfg.status_file[0])
-		d.status_timer = ev_timer(0, (uint64_t)d.cfg.status_interval * 1000,
-					  on_status_timer, NULL);
-	privs_drop();
+	if (d.pending)
+		log_info("the nftables table, nflog group, control socket and files follow from "
+			 "the tap's name; starting the data path when it is up");
 	if (chan_send(MCP_READY, 0, (const char *[]){ VERSION }) < 0)
 		fatal("cannot report ready to the plugin");
-	log_info("version %s ready; control socket %s", VERSION, d.cfg.control_socket);
+	log_info("version %s ready%s%s", VERSION, d.pending ? "" : "; control socket ",
+		 d.pending ? "" : d.cfg.control_socket);
 
 	if (ev_run() < 0)
 		log_warnx("event loop failed; shutting down");
@@ -408,8 +485,10 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	igmpd_exit();
 	fwd_exit();
 	ctl_close();
-	if (d.cfg.status_file[0])
+	if (!d.pending && d.cfg.status_file[0])
 		unlink(d.cfg.status_file);
+	if (!d.pending && d.cfg.metrics_file[0])
+		unlink(d.cfg.metrics_file);
 	chan_close();
 	reg_free(d.reg);
 	cfg_free(&d.cfg);

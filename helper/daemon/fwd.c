@@ -28,6 +28,8 @@
 
 #define FWD_MAX_COPIES REPL_MAX_BATCH_DEFAULT
 #define FWD_CHECK_MS 1000
+/* An nflog batch: at most this many records (within CAPTURE_SNAPLEN bytes). */
+#define FWD_BATCH_PACKETS 64
 #define ETH_HLEN 14
 
 static struct {
@@ -104,12 +106,22 @@ static void fwd_read(int fd, void *arg)
 	log_warnx("fwd: nflog capture failed; reopening it every %d s", FWD_CHECK_MS / 1000);
 }
 
+/* Records per nflog hand-over: one wakeup per batch, not per packet. */
+static unsigned int fwd_batch(void)
+{
+	return fw.cfg->nflog_batch_ms ? FWD_BATCH_PACKETS : 1;
+}
+
 static int fwd_capture_open(void)
 {
 	if (fw.bpf)
 		return 0;
 	if (capture_open(fw.cfg->nflog_group, 0) < 0)
 		return -1;
+	/* Without it the kernel's defaults hold records up to 100 packets or
+	 * 1 s; the rules' queue-threshold (divert) matches the batch. */
+	if (capture_batch(fwd_batch(), (unsigned int)fw.cfg->nflog_batch_ms) < 0)
+		divert_set_batch(1);
 	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
 		log_warn("fwd: cannot watch the nflog capture");
 		capture_close();
@@ -247,6 +259,7 @@ int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
 		return -1;
 	if (!fw.bpf && (caps_check_netfilter() < 0 || divert_check_free(cfg->nft_table) < 0))
 		return -1;
+	divert_set_batch(fwd_batch());
 	if (fwd_capture_open() < 0)
 		return -1;
 	/* Also while no tap is up: a lost capture is reopened from here. */

@@ -118,6 +118,11 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 	char grp[INET_ADDRSTRLEN], more[64];
 
 	c->refused[why]++;
+	/* The server-wide counts of reports over a limit keep their meaning. */
+	if (why == POLICY_MAX_GROUPS_HIT)
+		ig.st.drops[IGMP_DROP_GROUP_LIMIT]++;
+	else if (why == POLICY_MAX_SOURCES_HIT)
+		ig.st.drops[IGMP_DROP_SOURCE_LIMIT]++;
 	if (now < c->refused_quiet_until) {
 		c->refused_unlogged++;
 		return;
