@@ -1,10 +1,12 @@
 /*
  * openvpn-plugin-mcast - OpenVPN side of openvpn-mcast.
  *
- * At open (still root) it forks the privileged helper and waits for its
- * "ready". Afterwards it only forwards client events over a non-blocking
- * SOCK_SEQPACKET socket: OpenVPN is never kept waiting on the helper, and if
- * the helper is gone OpenVPN keeps serving its clients.
+ * At open (still root) it forks the privileged supervisor, which starts the
+ * helper (and restarts it when it crashes: OpenVPN may have dropped root by
+ * then), and waits for the helper's "ready". Afterwards it only forwards
+ * client events over a non-blocking SOCK_SEQPACKET socket: OpenVPN is never
+ * kept waiting on the helper, and if the helper is gone OpenVPN keeps
+ * serving its clients.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +38,9 @@
 
 struct plugin {
 	plugin_log_t log;
-	int sock;        /* our end of the socketpair, -1 once the helper is gone */
-	pid_t pid;       /* helper pid, 0 once reaped */
+	int sock;        /* our end of the socketpair, -1 once the supervisor is gone */
+	pid_t pid;       /* supervisor pid, 0 once reaped */
+	int helper_down; /* the supervisor gave up restarting the helper */
 	uint32_t next_id;
 	char upstream[16]; /* standalone upstream interface, "" = off */
 	char dev[16];      /* the tap, from UP */
@@ -70,9 +73,11 @@ static void helper_reap(struct plugin *p, int options)
 		return;
 	if (WIFEXITED(status))
 		plog(p, WEXITSTATUS(status) ? PLOG_ERR : PLOG_NOTE,
-		     "helper (pid %d) exited with status %d", (int)p->pid, WEXITSTATUS(status));
+		     "helper supervisor (pid %d) exited with status %d", (int)p->pid,
+		     WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		plog(p, PLOG_ERR, "helper (pid %d) killed by signal %d", (int)p->pid, WTERMSIG(status));
+		plog(p, PLOG_ERR, "helper supervisor (pid %d) killed by signal %d", (int)p->pid,
+		     WTERMSIG(status));
 	p->pid = 0;
 }
 
@@ -112,6 +117,10 @@ static void helper_drain(struct plugin *p)
 		}
 		if (m.type == MCP_LOG || m.type == MCP_ERROR)
 			plog(p, m.type == MCP_ERROR ? PLOG_ERR : PLOG_NOTE, "%s", m.field[0]);
+		if (m.type == MCP_STATE) {
+			p->helper_down = !strcmp(m.field[0], "down");
+			plog(p, strcmp(m.field[0], "running") ? PLOG_ERR : PLOG_NOTE, "%s", m.field[1]);
+		}
 	}
 }
 
@@ -144,7 +153,8 @@ static void helper_exec(int fd, const char *path, const char *cfgpath)
 {
 	char fdarg[16];
 	sigset_t none;
-	const char *argv[] = { path, "--plugin-fd", fdarg, cfgpath ? "-c" : NULL, cfgpath, NULL };
+	const char *argv[] = { path, "--supervise", "--plugin-fd", fdarg, cfgpath ? "-c" : NULL,
+			       cfgpath, NULL };
 
 	if (fd != HELPER_FD) {
 		if (dup2(fd, HELPER_FD) < 0)
@@ -320,7 +330,7 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	p->sock = sv[0];
 	if (helper_wait_ready(p, cfg.helper) < 0)
 		goto error;
-	plog(p, PLOG_NOTE, "helper %s running as pid %d", cfg.helper, (int)p->pid);
+	plog(p, PLOG_NOTE, "helper %s running under its supervisor, pid %d", cfg.helper, (int)p->pid);
 	if (ovpnconf_self_has("client-to-client")) {
 		plog(p, PLOG_WARN, "client-to-client is set: OpenVPN relays multicast sent by one "
 		     "client to all other clients itself, past the tap; only multicast "
@@ -396,7 +406,7 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 		 * or none because the helper is gone. */
 		plog(p, PLOG_NOTE, "event=connect id=%u cn=%s ip=%s real=%s policy=%s", id,
 		     cn ? cn : "", pool && *pool ? pool : "-", real,
-		     p->sock >= 0 ? "igmp-snooping" : "none(helper-down)");
+		     p->sock >= 0 && !p->helper_down ? "igmp-snooping" : "none(helper-down)");
 		helper_send(p, MCP_CONNECT, id, (const char *[]){ cn, pool, real });
 		break;
 	}
