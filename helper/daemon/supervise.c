@@ -85,7 +85,7 @@ static void sv_to_plugin(const void *buf, size_t len)
 	if (send(sv.pfd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len)
 		return;
 	if (errno == EAGAIN || errno == ENOBUFS)
-		log_debug("supervisor: plugin not reading; a message to it was dropped");
+		log_debug("plugin not reading; a message to it was dropped");
 	else
 		sv_plugin_gone();
 }
@@ -127,7 +127,7 @@ static void sv_queue(const uint8_t *buf, size_t len)
 		struct sv_msg **nq;
 
 		if (ncap > SV_QUEUE_MAX || !(nq = calloc(ncap, sizeof(*nq)))) {
-			log_warnx("supervisor: helper is not keeping up; a %s message to it was lost",
+			log_warnx("helper is not keeping up; a %s message to it was lost",
 				  mcp_type_name(buf[1]));
 			return;
 		}
@@ -140,7 +140,7 @@ static void sv_queue(const uint8_t *buf, size_t len)
 	}
 	m = malloc(sizeof(*m) + len);
 	if (!m) {
-		log_warn("supervisor: a %s message to the helper was lost", mcp_type_name(buf[1]));
+		log_warn("a %s message to the helper was lost", mcp_type_name(buf[1]));
 		return;
 	}
 	m->len = (uint16_t)len;
@@ -203,7 +203,7 @@ static void sv_replay(void)
 			sv_queue_msg(MCP_LEARN, c->id, (const char *[]){ "add", addr, c->cn });
 		}
 	}
-	log_info("supervisor: replayed %s%s and %u client%s to the new helper",
+	log_info("replayed %s%s and %u client%s to the new helper",
 		 sv.dev[0] ? "tap " : "no tap", sv.dev, reg_count(sv.reg),
 		 reg_count(sv.reg) == 1 ? "" : "s");
 }
@@ -232,13 +232,13 @@ static int sv_helper_start(void)
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-		log_warn("supervisor: socketpair");
+		log_warn("socketpair");
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		/* EAGAIN here is LimitNPROC, among others. */
-		log_warn("supervisor: cannot start the helper: fork");
+		log_warn("cannot start the helper: fork");
 		close(sp[0]);
 		close(sp[1]);
 		return -1;
@@ -247,7 +247,7 @@ static int sv_helper_start(void)
 		sv_exec_helper(sp[1]);
 	close(sp[1]);
 	if (ev_add(sp[0], sv_helper_read, NULL) < 0) {
-		log_warn("supervisor: cannot watch the helper");
+		log_warn("cannot watch the helper");
 		close(sp[0]);
 		kill(pid, SIGKILL);	/* reaped by the SIGCHLD handler */
 		sv.pid = pid;
@@ -283,7 +283,7 @@ static void sv_restart(void *arg)
 		sv.restart_timer = ev_timer(SV_BACKOFF_MAX_MS, 0, sv_restart, NULL);
 		return;
 	}
-	log_info("supervisor: helper restarted as pid %d", (int)sv.pid);
+	log_info("helper restarted as pid %d", (int)sv.pid);
 	sv_replay();
 }
 
@@ -315,7 +315,7 @@ static void sv_helper_ended(int status)
 	sv_helper_close();
 	/* A helper that exits 0 has removed its data path itself. */
 	sv.dirty = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	log_info("supervisor: helper (pid %d) %s", (int)sv.pid, why);
+	log_info("helper (pid %d) %s", (int)sv.pid, why);
 	sv.pid = 0;
 	if (sv.stopping) {
 		ev_stop();
@@ -329,7 +329,7 @@ static void sv_helper_ended(int status)
 	}
 	if (!sv.dirty) {
 		/* Stopped on purpose (SIGTERM by an operator): leave it so. */
-		log_info("supervisor: the helper stopped by itself; it is not restarted");
+		log_info("the helper stopped by itself; it is not restarted");
 		ev_stop();
 		return;
 	}
@@ -355,7 +355,7 @@ static void sv_helper_ended(int status)
 	sv_tell_plugin("restarting", line);
 	sv.restart_timer = ev_timer(delay, 0, sv_restart, NULL);
 	if (sv.restart_timer < 0)
-		fatalx("supervisor: no timer for the restart");
+		fatalx("no timer for the restart");
 }
 
 static void sv_helper_read(int fd, void *arg)
@@ -376,14 +376,14 @@ static void sv_helper_read(int fd, void *arg)
 			return;
 		}
 		if ((size_t)n > MCP_MAX_MSG || mcp_decode(buf, (size_t)n, &m) < 0) {
-			log_warnx("supervisor: malformed message of %zd bytes from the helper dropped", n);
+			log_warnx("malformed message of %zd bytes from the helper dropped", n);
 			continue;
 		}
 		if (m.type == MCP_READY && sv.started) {
 			snprintf(line, sizeof(line), "helper restarted (pid %d): tap and %u client%s "
 				 "replayed, memberships are asked for with an IGMP query", (int)sv.pid,
 				 reg_count(sv.reg), reg_count(sv.reg) == 1 ? "" : "s");
-			log_info("supervisor: %s", line);
+			log_info("%s", line);
 			sv_tell_plugin("running", line);
 			continue;
 		}
@@ -408,7 +408,7 @@ static void sv_track(const struct mcp_msg *m)
 	case MCP_CONNECT:
 		if (!reg_connect(sv.reg, m->client_id, m->field[0], m->field[1], m->field[2],
 				 time(NULL)))
-			log_warn("supervisor: client %u not recorded for a restart", m->client_id);
+			log_warn("client %u not recorded for a restart", m->client_id);
 		break;
 	case MCP_LEARN:
 		/* Routes and stale deletes fail here as in the helper: fine. */
@@ -453,7 +453,7 @@ static void sv_plugin_read(int fd, void *arg)
 		/* The helper checks again and counts what it rejects; here a
 		 * bad message must only not reach the registry copy. */
 		if ((size_t)n > MCP_MAX_MSG) {
-			log_warnx("supervisor: plugin message of %zd bytes dropped: longer than %d",
+			log_warnx("plugin message of %zd bytes dropped: longer than %d",
 				  n, MCP_MAX_MSG);
 			continue;
 		}
@@ -523,7 +523,7 @@ static void sv_cleanup(void)
 	}
 	pid = fork();
 	if (pid < 0) {
-		log_warn("supervisor: cleanup after the helper: fork");
+		log_warn("cleanup after the helper: fork");
 		return;
 	}
 	if (pid == 0) {
@@ -544,9 +544,9 @@ static void sv_cleanup(void)
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_info("supervisor: removed what the dead helper left in the kernel");
+		log_info("removed what the dead helper left in the kernel");
 	else
-		log_warnx("supervisor: could not remove all that the dead helper left in the kernel; "
+		log_warnx("could not remove all that the dead helper left in the kernel; "
 			  "as root run: %s cleanup%s%s%s%s", sv.self, sv.cfgpath ? " -c " : "",
 			  sv.cfgpath ? sv.cfgpath : "", sv.lastdev[0] ? " -d " : "", sv.lastdev);
 }
@@ -575,11 +575,11 @@ int supervise_run(const char *self, const char *cfgpath, int plugin_fd)
 	sv.reg = reg_new();
 	if (sv.sigfd < 0 || !sv.reg || ev_add(sv.sigfd, sv_signal, NULL) < 0 ||
 	    ev_add(sv.pfd, sv_plugin_read, NULL) < 0)
-		fatal("supervisor: setup");
+		fatal("setup");
 	if (sv_helper_start() < 0)
 		return 1;
 	if (ev_run() < 0)
-		log_warnx("supervisor: event loop failed");
+		log_warnx("event loop failed");
 	if (sv.pid > 0) {
 		/* Only after an event loop failure. */
 		kill(sv.pid, SIGTERM);
