@@ -143,6 +143,27 @@ static void test_upstream_errors(void **state)
 	expect_error("upstream = 5;\n", 1, "must be a string");
 }
 
+/* restart = { crashes; window; }: the supervisor's crash-loop limit. */
+static void test_restart(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_int_equal(cfg.restart.crashes, 5);
+	assert_int_equal(cfg.restart.window, 60);
+	assert_int_equal(load(&cfg, "restart = { crashes = 1; window = 600; };\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.restart.crashes, 1);
+	assert_int_equal(cfg.restart.window, 600);
+	assert_int_equal(load(&cfg, "restart = { window = 10; };\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.restart.crashes, 5);
+	expect_error("\nrestart = { crashes = 0; };\n", 2, "'crashes' must be between 1 and 1000");
+	expect_error("restart = { window = 0; };\n", 1, "'window' must be between 1 and 86400");
+	expect_error("restart = { tries = 3; };\n", 1, "unknown key 'restart.tries'");
+	expect_error("restart = 3;\n", 1, "'restart' must be a group");
+}
+
 static void test_missing_file(void **state)
 {
 	struct cfg cfg;
@@ -194,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_upstream_errors),
 		cmocka_unit_test(test_upstream_names_fit_divert),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_missing_file),
 	};
 
