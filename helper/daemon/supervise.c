@@ -210,18 +210,27 @@ static void sv_replay(void)
 
 static void sv_helper_read(int fd, void *arg);
 
+/* In a child before exec: the signal state we started with. */
+static void sv_child_signals(void)
+{
+	sigset_t none;
+
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Child side: become the helper on channel fd 3. */
 static void __attribute__((noreturn)) sv_exec_helper(int fd)
 {
 	const char *argv[] = { sv.self, "--plugin-fd", "3", sv.cfgpath ? "-c" : NULL,
 			       sv.cfgpath, NULL };
-	sigset_t none;
 
 	if (fd != 3 ? dup2(fd, 3) < 0 : fcntl(fd, F_SETFD, 0) < 0)
 		_exit(127);
 	close_range(4, ~0U, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sv_child_signals();
 	execv(sv.self, (char *const *)argv);
 	_exit(127);
 }
@@ -527,11 +536,8 @@ static void sv_cleanup(void)
 		return;
 	}
 	if (pid == 0) {
-		sigset_t none;
-
 		close_range(3, ~0U, 0);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		sv_child_signals();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

@@ -19,7 +19,15 @@
 . "$(dirname "$0")/../lib.sh"
 
 G1=239.1.1.1 G2=239.1.1.2 RATE=200 QRI=3
-N=$((RATE * (QRI + 6)))
+# W: deadline of each step of the restart; SECS: the stream's length, long
+# enough to see delivery after the restart.  Under emulation (tests/vm)
+# everything is 10-50x slower and the senders are capped.
+W=5 SECS=$((QRI + 6))
+if [ -n "${OM_IN_VM:-}" ]; then
+	W=60 SECS=$((QRI + 26))
+	[ "$RATE" -le "$OM_VM_MAX_RATE" ] || RATE=$OM_VM_MAX_RATE
+fi
+N=$((RATE * SECS))
 OM_HELPER_EXTRA="${OM_HELPER_EXTRA:-}
 igmp = { query_response_interval = $QRI; };"
 
@@ -42,14 +50,17 @@ kill -KILL "$helper"
 t_kill=$(om_now_us)
 om_log "killed helper pid $helper (supervisor $sup)"
 new_helper() { local h; h=$(om_helper_pids); [ -n "$h" ] && [ "$h" != "$helper" ]; }
-om_wait 5 "a new helper runs" new_helper
-om_wait 5 "the new helper answers on its control socket" om_status_ok
+om_wait "$W" "a new helper runs" new_helper
+om_wait "$W" "the new helper answers on its control socket" om_status_ok
 t_up=$(om_now_us)
 om_log "new helper $(om_helper_pids) answers $(((t_up - t_kill) / 1000)) ms after the kill"
 om_assert_eq "$(om_supervisor_pids)" "$sup" "supervisor after the restart"
-om_wait $((QRI + 1)) "alice in $G1 again" om_helper_has_member 1 "$G1"
-om_wait $((QRI + 1)) "bob in $G2 again" om_helper_has_member 2 "$G2"
+om_wait "$W" "alice in $G1 again" om_helper_has_member 1 "$G1"
+om_wait "$W" "bob in $G2 again" om_helper_has_member 2 "$G2"
 om_status_save restarted
+# Else what follows would not show delivery after the restart.
+om_alive "${OM_BG_PID[send1]}" && om_alive "${OM_BG_PID[send2]}" ||
+	om_fail "the stream ended before the memberships were back; make SECS longer"
 for i in 1 2 3; do
 	om_status_has_client "${OM_CLIENT_CN[i]}" || om_fail "${OM_CLIENT_CN[i]} missing from the new helper's status"
 	mac=$(om_status_field "${OM_CLIENT_CN[i]}" 6)
@@ -80,8 +91,12 @@ last_seq() {
 r1=$(resume_ms 1 "$G1")
 r2=$(resume_ms 2 "$G2")
 om_log "measured: delivery resumed ${r1} ms (alice, $G1) and ${r2} ms (bob, $G2) after kill -9 (query response interval ${QRI} s, data path $(om_datapath))"
-om_assert_le "$r1" $(((QRI + 1) * 1000)) "ms until alice's $G1 resumed after the kill"
-om_assert_le "$r2" $(((QRI + 1) * 1000)) "ms until bob's $G2 resumed after the kill"
+# Under emulation a restart alone takes seconds (measured 4.4 s for the
+# helper to answer): the bound is asserted natively (standalone mode).
+if om_native_only "delivery resumes within the query response interval + 1 s"; then
+	om_assert_le "$r1" $(((QRI + 1) * 1000)) "ms until alice's $G1 resumed after the kill"
+	om_assert_le "$r2" $(((QRI + 1) * 1000)) "ms until bob's $G2 resumed after the kill"
+fi
 # Resumed for good: the stream's last datagram arrived, and every one after
 # the gap (resume_ms looks at the last gap).
 om_assert_eq "$(last_seq 1 "$G1")" $((N - 1)) "alice: last sequence number of $G1"
@@ -93,5 +108,6 @@ om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames"
 
 grep -q 'openvpn-mcast-supervisor: .*helper was killed by signal 9; restarting it' "$OM_OUT/server.log" ||
 	om_fail "the supervisor did not log the crash and restart (see server.log)"
+[ "$(om_feed)" != igmpproxy ] || om_bg_stop igmpproxy
 om_server_stop
 om_assert_server_left_nothing
