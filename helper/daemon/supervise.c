@@ -62,7 +62,7 @@ static struct {
 	int pfd, hfd, sigfd;
 	pid_t pid;              /* the helper, 0 while there is none */
 	int started;            /* the first helper reported ready */
-	int stopping, gave_up, dirty, status;
+	int stopping, dirty, status;
 	int restart_timer, retry_timer;
 	struct registry *reg;
 	char dev[MCP_MAX_STR + 1], dev_type[MCP_MAX_STR + 1];
@@ -73,6 +73,7 @@ static struct {
 	unsigned ncrash;        /* crashes ever; crash_at is a ring */
 	struct sv_msg **q;      /* to the helper, oldest first */
 	size_t qhead, qlen, qcap;
+	unsigned long qlost;    /* lost since the queue was last empty */
 } sv = { .pfd = -1, .hfd = -1, .sigfd = -1 };
 
 static void sv_plugin_gone(void);
@@ -127,8 +128,9 @@ static void sv_queue(const uint8_t *buf, size_t len)
 		struct sv_msg **nq;
 
 		if (ncap > SV_QUEUE_MAX || !(nq = calloc(ncap, sizeof(*nq)))) {
-			log_warnx("helper is not keeping up; a %s message to it was lost",
-				  mcp_type_name(buf[1]));
+			/* Once per backlog: a stuck helper must not flood the log. */
+			if (!sv.qlost++)
+				log_warnx("helper is not keeping up; messages to it are lost");
 			return;
 		}
 		for (size_t i = 0; i < sv.qlen; i++)
@@ -172,6 +174,10 @@ static void sv_flush(void *arg)
 		free(m);
 		sv.qhead = (sv.qhead + 1) % sv.qcap;
 		sv.qlen--;
+	}
+	if (!sv.qlen && sv.qlost) {
+		log_warnx("%lu messages to the helper were lost", sv.qlost);
+		sv.qlost = 0;
 	}
 }
 
@@ -280,6 +286,8 @@ static void sv_helper_close(void)
 	sv_queue_drop();
 }
 
+static void sv_crashed(const char *why);
+
 static void sv_restart(void *arg)
 {
 	(void)arg;
@@ -288,8 +296,7 @@ static void sv_restart(void *arg)
 		return;
 	if (sv_helper_start() < 0) {
 		/* Counts as a crash: a start that keeps failing ends the loop too. */
-		sv.crash_at[sv.ncrash++ % SV_MAX_CRASHES] = ev_now_ms();
-		sv.restart_timer = ev_timer(SV_BACKOFF_MAX_MS, 0, sv_restart, NULL);
+		sv_crashed("could not be started");
 		return;
 	}
 	log_info("helper restarted as pid %d", (int)sv.pid);
@@ -310,9 +317,7 @@ static unsigned sv_crashes_in_window(uint64_t now)
 
 static void sv_helper_ended(int status)
 {
-	char why[64], line[MCP_MAX_STR + 1];
-	uint64_t now = ev_now_ms(), delay;
-	unsigned n;
+	char why[64];
 
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), "was killed by signal %d", WTERMSIG(status));
@@ -342,6 +347,16 @@ static void sv_helper_ended(int status)
 		ev_stop();
 		return;
 	}
+	sv_crashed(why);
+}
+
+/* The helper @why: restart it after a back-off, or give up. */
+static void sv_crashed(const char *why)
+{
+	char line[MCP_MAX_STR + 1];
+	uint64_t now = ev_now_ms(), delay;
+	unsigned n;
+
 	sv.crash_at[sv.ncrash++ % SV_MAX_CRASHES] = now;
 	n = sv_crashes_in_window(now);
 	if (n >= (unsigned)sv.cfg.restart.crashes) {
@@ -351,7 +366,6 @@ static void sv_helper_ended(int status)
 			 sv.cfg.restart.window);
 		log_warnx("%s", line);
 		sv_tell_plugin("down", line);
-		sv.gave_up = 1;
 		return;
 	}
 	delay = (uint64_t)SV_BACKOFF_MS << (n - 1 < 16 ? n - 1 : 16);
