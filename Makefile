@@ -42,7 +42,8 @@ HELPER_OBJS := $(HELPER_SRCS:.c=.o)
 # Everything but main(): what unit tests, the fuzzer and benchmarks link.
 CORE_OBJS   := $(filter-out helper/daemon/main.o,$(HELPER_OBJS))
 # The plugin shares the wire protocol and the config parser with the helper.
-PLUGIN_SRCS := $(wildcard plugin/*.c) helper/core/proto.c helper/core/config.c helper/edge/mroute.c
+PLUGIN_SRCS := $(wildcard plugin/*.c) helper/core/proto.c helper/core/config.c helper/core/policy.c \
+	       helper/edge/mroute.c
 PLUGIN_OBJS := $(patsubst %.c,%.pic.o,$(PLUGIN_SRCS))
 # Plugin code without OpenVPN entry points, for unit tests.
 PLUGIN_CORE_OBJS := $(patsubst %.c,%.o,$(filter-out plugin/plugin.c,$(wildcard plugin/*.c)))
@@ -192,7 +193,7 @@ FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
 		    helper/core/querier.c helper/daemon/log.c
 FUZZ_SRCS_proto  := helper/core/proto.c
 FUZZ_SRCS_ctl    := helper/edge/ctl.c helper/daemon/ev.c helper/daemon/log.c
-FUZZ_SRCS_config := helper/core/config.c
+FUZZ_SRCS_config := helper/core/config.c helper/core/policy.c
 FUZZ_LIBS_config  = $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 FUZZ_OUT     := tests/out/fuzz
 # igmp keeps its corpus and generated seeds where they always were.

@@ -47,6 +47,7 @@ struct plugin {
 	char dev[16];      /* the tap, from UP */
 	char helper[PATH_MAX];
 	char *cfgpath;     /* NULL: none given */
+	struct policy policy; /* names each client's rule in its connect line */
 };
 
 struct client_ctx {
@@ -313,8 +314,10 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	cfg_defaults(&cfg);
 	if (cfgpath && cfg_load(&cfg, cfgpath, err, sizeof(err)) < 0) {
 		plog(p, PLOG_ERR, "%s", err);
+		cfg_free(&cfg);
 		goto error;
 	}
+	policy_move(&p->policy, &cfg.policy);
 	snprintf(p->upstream, sizeof(p->upstream), "%s", cfg.upstream);
 	snprintf(p->helper, sizeof(p->helper), "%s", cfg.helper);
 	if (cfgpath && !(p->cfgpath = strdup(cfgpath))) {
@@ -356,6 +359,7 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 error:
 	helper_stop(p);
 	free(p->cfgpath);
+	policy_free(&p->policy);
 	free(p);
 	return OPENVPN_PLUGIN_FUNC_ERROR;
 }
@@ -432,11 +436,12 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 		if (!ip)
 			ip = env_get(envp, "trusted_ip6");
 		snprintf(real, sizeof(real), "%s:%s", ip ? ip : "", port ? port : "");
-		/* policy: how this client's multicast is decided (IGMP snooping),
-		 * or none because the helper is gone. */
+		/* policy: the config's policy entry that decides this client's
+		 * groups, or none because the helper is gone. */
 		plog(p, PLOG_NOTE, "event=connect id=%u cn=%s ip=%s real=%s policy=%s", id,
 		     cn ? cn : "", pool && *pool ? pool : "-", real,
-		     p->sock >= 0 && !p->helper_down ? "igmp-snooping" : "none(helper-down)");
+		     p->sock >= 0 && !p->helper_down ? policy_for(&p->policy, cn)->name
+							     : "none(helper-down)");
 		helper_send(p, MCP_CONNECT, id, (const char *[]){ cn, pool, real });
 		break;
 	}
@@ -485,6 +490,7 @@ PLUGIN_API void openvpn_plugin_close_v1(openvpn_plugin_handle_t handle)
 	if (lost)
 		helper_cleanup(p);
 	free(p->cfgpath);
+	policy_free(&p->policy);
 	free(p);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libconfig.h>
@@ -23,6 +24,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->status_interval = 10;
 	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "openvpn_mcast");
 	cfg->nflog_group = 1194;
+	cfg->nflog_batch_ms = 10;
 	cfg->log_level = 2;
 	cfg->igmp.querier = QUERIER_AUTO;
 	cfg->igmp.version = 2;
@@ -31,6 +33,12 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->igmp.query_response_interval = 10;
 	cfg->restart.crashes = 5;
 	cfg->restart.window = 60;
+	policy_init(&cfg->policy);
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	policy_free(&cfg->policy);
 }
 
 struct cfg_err {
@@ -165,6 +173,140 @@ static int cfg_igmp(struct cfg *cfg, struct cfg_err *e, const config_setting_t *
 	return 0;
 }
 
+/* A list of prefixes into @p's pool: the entries of @s, in order. */
+static int cfg_prefixes(struct cfg_err *e, const config_setting_t *s, struct policy *p,
+			size_t *off, unsigned int *n)
+{
+	int len = config_setting_length(s);
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return cfg_fail(e, s, "'%s' must be a list of prefixes: [ \"239.1.0.0/16\" ]",
+				config_setting_name(s));
+	*off = p->npool;
+	*n = 0;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *at = config_setting_source_line(el) ? el : s;
+		struct policy_prefix pfx;
+		const char *v, *why;
+
+		if (config_setting_type(el) != CONFIG_TYPE_STRING)
+			return cfg_fail(e, at, "'%s' entries must be strings such as \"239.1.0.0/16\"",
+					config_setting_name(s));
+		v = config_setting_get_string(el);
+		if (policy_parse_prefix(v, &pfx, &why) < 0)
+			return cfg_fail(e, at, "'%s': \"%s\" is not a multicast prefix: %s",
+					config_setting_name(s), v, why);
+		if (policy_pool_add(p, &pfx) < 0)
+			return cfg_fail(e, at, "out of memory");
+		(*n)++;
+	}
+	return 0;
+}
+
+/* One policy entry: `default = { ... }` or an element of `clients`. */
+static int cfg_policy_entry(struct cfg_err *e, const config_setting_t *grp, struct policy *p,
+			    struct policy_entry *ent, int is_default)
+{
+	int n = config_setting_length(grp);
+	int v;
+
+	memset(ent, 0, sizeof(*ent));
+	if (config_setting_type(grp) != CONFIG_TYPE_GROUP)
+		return cfg_fail(e, grp, "a policy entry must be a group: { allow = [ ... ]; ... }");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		const char *k = config_setting_name(s);
+		int rc;
+
+		if (!strcmp(k, "allow")) {
+			ent->has_allow = 1;
+			rc = cfg_prefixes(e, s, p, &ent->allow_off, &ent->nallow);
+		} else if (!strcmp(k, "deny")) {
+			ent->has_deny = 1;
+			rc = cfg_prefixes(e, s, p, &ent->deny_off, &ent->ndeny);
+		} else if (!strcmp(k, "max_groups")) {
+			ent->has_groups = 1;
+			rc = cfg_int(e, s, &v, 1, POLICY_MAX_GROUPS);
+			ent->max_groups = (unsigned)v;
+		} else if (!strcmp(k, "max_sources")) {
+			ent->has_sources = 1;
+			rc = cfg_int(e, s, &v, 1, POLICY_MAX_SOURCES);
+			ent->max_sources = (unsigned)v;
+		} else if (!strcmp(k, "common_name") && !is_default) {
+			rc = cfg_string(e, s, ent->name, sizeof(ent->name));
+			if (rc == 0 && !ent->name[0])
+				rc = cfg_fail(e, s, "common_name is empty");
+		} else {
+			rc = cfg_fail(e, s, "unknown key '%s' in %s", k,
+				      is_default ? "policy.default" : "a policy.clients entry");
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (!is_default && !ent->name[0])
+		return cfg_fail(e, grp, "a policy.clients entry needs a common_name");
+	return 0;
+}
+
+/* policy = { default = { ... }; clients = ( { common_name = ...; ... }, ... ); }; */
+static int cfg_policy(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
+{
+	struct policy np;
+	struct policy_entry def, *ents = NULL;
+	const config_setting_t *clients = NULL, *defs = NULL;
+	unsigned int nents = 0, dup;
+	int n = config_setting_length(grp), rc = -1;
+
+	if (config_setting_type(grp) != CONFIG_TYPE_GROUP)
+		return cfg_fail(e, grp, "'policy' must be a group: policy = { default = { ... }; };");
+	policy_init(&np);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		const char *k = config_setting_name(s);
+
+		if (!strcmp(k, "default"))
+			defs = s;
+		else if (!strcmp(k, "clients"))
+			clients = s;
+		else
+			return cfg_fail(e, s, "unknown key 'policy.%s'", k);
+	}
+	if (defs && cfg_policy_entry(e, defs, &np, &def, 1) < 0)
+		goto out;
+	if (clients) {
+		int len = config_setting_length(clients);
+
+		if (config_setting_type(clients) != CONFIG_TYPE_LIST) {
+			cfg_fail(e, clients, "'policy.clients' must be a list: clients = ( { ... }, ... );");
+			goto out;
+		}
+		ents = calloc(len ? (size_t)len : 1, sizeof(*ents));
+		if (!ents) {
+			cfg_fail(e, clients, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < len; i++, nents++)
+			if (cfg_policy_entry(e, config_setting_get_elem(clients, (unsigned)i), &np,
+					     &ents[i], 0) < 0)
+				goto out;
+	}
+	if (policy_finish(&np, defs ? &def : NULL, ents, nents, &dup) < 0) {
+		if (errno == EEXIST)
+			cfg_fail(e, config_setting_get_elem(clients, dup),
+				 "common_name \"%s\" has a policy entry already", ents[dup].name);
+		else
+			cfg_fail(e, grp, "out of memory");
+		goto out;
+	}
+	policy_move(&cfg->policy, &np);
+	rc = 0;
+out:
+	free(ents);
+	policy_free(&np);
+	return rc;
+}
+
 /* restart = { crashes = N; window = M; }: the supervisor's crash-loop limit. */
 static int cfg_restart(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
 {
@@ -234,6 +376,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_string(&e, s, cfg->nft_table, sizeof(cfg->nft_table));
 		else if (!strcmp(k, "nflog_group"))
 			rc = cfg_int(&e, s, &cfg->nflog_group, 1, 65535);
+		else if (!strcmp(k, "nflog_batch_ms"))
+			rc = cfg_int(&e, s, &cfg->nflog_batch_ms, 0, 100);
 		else if (!strcmp(k, "log_level"))
 			rc = cfg_int(&e, s, &cfg->log_level, 0, 3);
 		else if (!strcmp(k, "igmp"))
@@ -242,6 +386,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_ifname(&e, s, cfg->upstream, sizeof(cfg->upstream));
 		else if (!strcmp(k, "datapath"))
 			rc = cfg_datapath(cfg, &e, s);
+		else if (!strcmp(k, "policy"))
+			rc = cfg_policy(cfg, &e, s);
 		else if (!strcmp(k, "restart"))
 			rc = cfg_restart(cfg, &e, s);
 		else

@@ -6,6 +6,8 @@
 
 #include <limits.h>
 
+#include "policy.h"
+
 enum querier_mode { QUERIER_AUTO, QUERIER_ON, QUERIER_OFF };
 enum datapath_mode { DATAPATH_AUTO, DATAPATH_BPF, DATAPATH_NFLOG };
 
@@ -16,6 +18,7 @@ struct cfg {
 	int status_interval;           /* seconds between status file rewrites */
 	char nft_table[64];            /* netdev table owned by the helper */
 	int nflog_group;               /* nflog group of diverted frames */
+	int nflog_batch_ms;            /* longest wait for an nflog batch, 0 = none */
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
 	enum datapath_mode datapath;   /* who makes the copies */
@@ -30,6 +33,7 @@ struct cfg {
 		int crashes;                /* this many crashes within window: stay down */
 		int window;                 /* seconds */
 	} restart;
+	struct policy policy;          /* per-client groups and caps */
 };
 
 /**
@@ -38,9 +42,16 @@ struct cfg {
 void cfg_defaults(struct cfg *cfg);
 
 /**
+ * cfg_free() - release what cfg_load() allocated (the policy); @cfg keeps
+ * its defaults for it.
+ */
+void cfg_free(struct cfg *cfg);
+
+/**
  * cfg_load() - load @path over the defaults in @cfg.
  * @err: on failure, receives "file:line: message".
- * Return: 0, or -1 (errno EINVAL for a bad file, or the open error).
+ * Return: 0, or -1 (errno EINVAL for a bad file, or the open error). On
+ * failure @cfg may hold some of the file's values; its policy is unchanged.
  */
 int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen);
 

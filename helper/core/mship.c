@@ -52,6 +52,9 @@ static void src_set(struct mship *ms, struct mrec *r, uint32_t a, uint64_t t)
 		count(ms, IGMP_DROP_SOURCE_LIMIT);
 		return;
 	}
+	if (ms->admit_source &&
+	    ms->admit_source(ms->arg, r->host->cl->id, r->grp->addr, r->nsrc) < 0)
+		return;
 	if (r->nsrc == r->cap) {
 		unsigned int cap = r->cap ? 2 * r->cap : 4;
 		struct mship_src *s = realloc(r->src, cap * sizeof(*s));
@@ -181,6 +184,28 @@ static void rec_process(struct mship *ms, struct mrec *r, int version,
 	}
 }
 
+/*
+ * The groups of @c, counted once however many of its hosts are in them, and
+ * whether @group is one of them. Only on a join: a client has a few hosts.
+ */
+static unsigned int client_groups(const struct mclient *c, uint32_t group, bool *has)
+{
+	unsigned int n = 0;
+
+	*has = false;
+	for (const struct mhost *h = c ? c->hosts : NULL; h; h = h->next)
+		for (const struct mrec *r = h->recs; r; r = r->hnext) {
+			const struct mhost *o;
+
+			if (r->grp->addr == group)
+				*has = true;
+			for (o = c->hosts; o != h && !rec_find(o, r->grp->addr); o = o->next)
+				;
+			n += o == h;
+		}
+	return n;
+}
+
 static void record_one(struct mship *ms, uint32_t client, const uint8_t *mac,
 		       int version, uint32_t group, enum igmp_rec_type type,
 		       const uint8_t *src, unsigned int nsrc, uint64_t now)
@@ -223,6 +248,13 @@ static void record_one(struct mship *ms, uint32_t client, const uint8_t *mac,
 		if (c && c->nrec >= ms->max_groups) {
 			count(ms, IGMP_DROP_GROUP_LIMIT);
 			goto out;
+		}
+		if (ms->admit_group) {
+			bool has;
+			unsigned int n = client_groups(c, group, &has);
+
+			if (!has && ms->admit_group(ms->arg, client, group, n) < 0)
+				goto out;
 		}
 		r = mship_rec_new(ms, client, mac, group);
 		if (!r) {
@@ -321,6 +353,8 @@ struct mship *mship_new(const struct mship_params *p)
 	ms->max_groups = p->max_groups ? p->max_groups : 256;
 	ms->max_sources = p->max_sources ? p->max_sources : 64;
 	ms->notify = p->notify;
+	ms->admit_group = p->admit_group;
+	ms->admit_source = p->admit_source;
 	ms->arg = p->arg;
 	ms->stats = p->stats;
 	return ms;
@@ -426,6 +460,29 @@ int mship_mac_remove(struct mship *ms, uint32_t client, const uint8_t mac[6])
 
 	begin(ms);
 	n = h ? host_remove(ms, h) : 0;
+	return finish(ms) < 0 ? -1 : n;
+}
+
+int mship_client_group_remove(struct mship *ms, uint32_t client, uint32_t group)
+{
+	struct mclient *c = client_find(ms, client);
+	struct mhost *h, *hn;
+	struct mrec *r;
+	int n = 0;
+
+	begin(ms);
+	/* The gc may free the host, and with the last host the client: the
+	 * next host is read first, and is NULL when the client goes. */
+	for (h = c ? c->hosts : NULL; h; h = hn) {
+		hn = h->next;
+		r = rec_find(h, group);
+		if (!r)
+			continue;
+		emit(ms, r, MSHIP_LEAVE, MSHIP_WHY_REVOKE);
+		mship_rec_free(ms, r);
+		mship_host_gc(ms, h);
+		n++;
+	}
 	return finish(ms) < 0 ? -1 : n;
 }
 

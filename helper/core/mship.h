@@ -52,6 +52,7 @@ enum mship_why {
 	MSHIP_WHY_REPORT,	/* an IGMP message from the host */
 	MSHIP_WHY_EXPIRE,	/* timers ran out */
 	MSHIP_WHY_REMOVE,	/* mship_client_remove() or mship_mac_remove() */
+	MSHIP_WHY_REVOKE,	/* mship_client_group_remove(): no longer admitted */
 };
 
 struct mship_event {
@@ -76,6 +77,16 @@ struct mship_params {
 	void *arg;
 	/* Where to count IGMP_DROP_GROUP_LIMIT and _SOURCE_LIMIT; optional. */
 	struct igmp_stats *stats;
+	/*
+	 * Optional admission control (per-client policy), asked within the
+	 * limits above; a refusal is counted by the callee. admit_group: may
+	 * @client, now in @groups groups, join @group, which it is not in
+	 * through any of its hosts? admit_source: may a record of @client for
+	 * @group, holding @nsrc sources, gain one more? Return 0 or -1 (no).
+	 * Must not call back into mship.
+	 */
+	int (*admit_group)(void *arg, uint32_t client, uint32_t group, unsigned int groups);
+	int (*admit_source)(void *arg, uint32_t client, uint32_t group, unsigned int nsrc);
 };
 
 /* A source and its timer (absolute ms; 0 = stopped, i.e. blocked). */
@@ -142,6 +153,13 @@ int mship_client_remove(struct mship *ms, uint32_t client);
  * moves to another client. Return: as mship_client_remove().
  */
 int mship_mac_remove(struct mship *ms, uint32_t client, const uint8_t mac[6]);
+
+/**
+ * mship_client_group_remove() - end @client's membership of @group on all
+ * its hosts at once (MSHIP_WHY_REVOKE), e.g. when a policy reload no
+ * longer admits it. Return: as mship_client_remove().
+ */
+int mship_client_group_remove(struct mship *ms, uint32_t client, uint32_t group);
 
 /**
  * mship_expire() - run every timer that is due at @now.

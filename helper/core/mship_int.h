@@ -80,6 +80,8 @@ struct mship {
 	uint64_t gmi;
 	uint64_t next_exp;
 	unsigned int max_groups, max_sources;
+	int (*admit_group)(void *, uint32_t, uint32_t, unsigned int);
+	int (*admit_source)(void *, uint32_t, uint32_t, unsigned int);
 	void (*notify)(void *, const struct mship_event *);
 	void *arg;
 	struct igmp_stats *stats;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "mcast_proto.h"
+#include "policy.h"
 
 #define REG_MAX_MACS 4
 
@@ -26,6 +27,9 @@ struct client {
 	time_t since;
 	uint64_t frames_sent;
 	uint64_t bytes_sent;
+	uint64_t refused[POLICY_REFUSAL_MAX]; /* joins the policy refused, by reason */
+	uint64_t refused_quiet_until;   /* ms: no refusal log line before then */
+	unsigned refused_unlogged;      /* refusals not logged since the last line */
 	struct client *hnext;           /* registry's id hash chain */
 };
 

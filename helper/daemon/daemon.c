@@ -66,7 +66,8 @@ static void upstream_section(void *arg, FILE *out)
 static void status_view_fill(struct status_view *v)
 {
 	fwd_stats_pull();
-	*v = (struct status_view){ .reg = d.reg, .client_groups = client_groups,
+	*v = (struct status_view){ .reg = d.reg, .policy = &d.cfg.policy,
+				   .client_groups = client_groups,
 				   .group_rows = group_rows, .drop_rows = drop_rows,
 				   .upstream_rows = upstream_section };
 }
@@ -202,8 +203,9 @@ static void on_message(const struct mcp_msg *m, void *arg)
 			log_warn("client %u (%s): cannot record connect", m->client_id, m->field[0]);
 			break;
 		}
-		log_info("client %u connected: cn=%s ip=%s real=%s", m->client_id, m->field[0],
-			 m->field[1], m->field[2]);
+		log_info("client %u connected: cn=%s ip=%s real=%s policy=%s", m->client_id,
+			 m->field[0], m->field[1], m->field[2],
+			 policy_for(&d.cfg.policy, m->field[0])->name);
 		fwd_client_connected(m->client_id);
 		igmpd_client_connected();
 		break;
@@ -232,6 +234,34 @@ static void on_eof(void *arg)
 	ev_stop();
 }
 
+/*
+ * SIGHUP: read the policy again. Other keys need a restart; a file that does
+ * not load changes nothing.
+ */
+static void on_reload(void *arg)
+{
+	char err[PATH_MAX + 512];
+	struct cfg nc;
+
+	(void)arg;
+	if (!d.cfgpath) {
+		log_warnx("SIGHUP: no configuration file to read again");
+		return;
+	}
+	cfg_defaults(&nc);
+	if (cfg_load(&nc, d.cfgpath, err, sizeof(err)) < 0) {
+		log_warnx("SIGHUP: %s; the policy in force stays", err);
+		cfg_free(&nc);
+		return;
+	}
+	policy_move(&d.cfg.policy, &nc.policy);
+	cfg_free(&nc);
+	log_info("SIGHUP: policy read again from %s: %u client entr%s; other settings take "
+		 "effect at restart", d.cfgpath, d.cfg.policy.nclients,
+		 d.cfg.policy.nclients == 1 ? "y" : "ies");
+	igmpd_policy_changed();
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -253,7 +283,8 @@ static void signals_setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	if (ev_on_signal(SIGHUP, on_reload, NULL) < 0)
+		signal(SIGHUP, SIG_IGN);
 }
 
 /* Tell the plugin why we cannot run, and give up. */
@@ -318,6 +349,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		unlink(d.cfg.status_file);
 	chan_close();
 	reg_free(d.reg);
+	cfg_free(&d.cfg);
 	return 0;
 }
 

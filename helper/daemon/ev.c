@@ -17,6 +17,7 @@
 
 #define EV_MAX_FDS 32
 #define EV_MAX_TIMERS 32
+#define EV_MAX_SIGNALS 4
 
 struct ev_fd {
 	int fd;
@@ -39,6 +40,50 @@ static int next_timer_id = 1;
 static volatile sig_atomic_t stopping;
 static sigset_t waitmask;
 static int have_waitmask;
+
+static struct ev_sig {
+	int sig;
+	volatile sig_atomic_t pending;
+	ev_timer_cb cb;
+	void *arg;
+} sigs[EV_MAX_SIGNALS];
+
+static void ev_sig_handler(int sig)
+{
+	for (int i = 0; i < EV_MAX_SIGNALS; i++)
+		if (sigs[i].sig == sig)
+			sigs[i].pending = 1;
+}
+
+int ev_on_signal(int sig, ev_timer_cb cb, void *arg)
+{
+	struct sigaction sa = { .sa_handler = ev_sig_handler };
+	sigset_t one;
+
+	for (int i = 0; i < EV_MAX_SIGNALS; i++) {
+		if (sigs[i].sig)
+			continue;
+		sigs[i] = (struct ev_sig){ .sig = sig, .cb = cb, .arg = arg };
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_BLOCK, &one, NULL);
+		if (have_waitmask)
+			sigdelset(&waitmask, sig);
+		sigaction(sig, &sa, NULL);
+		return 0;
+	}
+	errno = ENOSPC;
+	return -1;
+}
+
+static void ev_signals_run(void)
+{
+	for (int i = 0; i < EV_MAX_SIGNALS; i++)
+		if (sigs[i].sig && sigs[i].pending) {
+			sigs[i].pending = 0;
+			sigs[i].cb(sigs[i].arg);
+		}
+}
 
 uint64_t ev_now_ms(void)
 {
@@ -157,9 +202,11 @@ int ev_run(void)
 		if (stopping)
 			break;
 		n = epoll_pwait(ep, evs, EV_MAX_FDS, timeout, have_waitmask ? &waitmask : NULL);
+		if (n < 0 && errno == EINTR) {
+			ev_signals_run();
+			continue;
+		}
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			log_warn("epoll_pwait");
 			return -1;
 		}

@@ -35,6 +35,13 @@ void ev_timer_cancel(int id);
  */
 void ev_set_waitmask(const sigset_t *mask);
 
+/**
+ * ev_on_signal() - call @cb from the loop, not from the handler, after
+ * @sig arrives. Call after ev_set_waitmask(): @sig is then blocked except
+ * while the loop sleeps. Return 0, or -1 with errno ENOSPC.
+ */
+int ev_on_signal(int sig, ev_timer_cb cb, void *arg);
+
 /** ev_run() - dispatch until ev_stop(). Return 0, or -1 on poll failure. */
 int ev_run(void);
 

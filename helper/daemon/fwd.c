@@ -28,6 +28,8 @@
 
 #define FWD_MAX_COPIES REPL_MAX_BATCH_DEFAULT
 #define FWD_CHECK_MS 1000
+/* An nflog batch: at most this many records (within CAPTURE_SNAPLEN bytes). */
+#define FWD_BATCH_PACKETS 64
 #define ETH_HLEN 14
 
 static struct {
@@ -38,6 +40,7 @@ static struct {
 	int bpf;		/* the in-kernel data plane runs */
 	char dev[IF_NAMESIZE];
 	int timer;
+	int sweep_timer;	/* after a takeover: drop what nobody reported again */
 	uint64_t no_members;
 	uint64_t malformed;
 	uint64_t too_many;
@@ -103,18 +106,59 @@ static void fwd_read(int fd, void *arg)
 	log_warnx("fwd: nflog capture failed; reopening it every %d s", FWD_CHECK_MS / 1000);
 }
 
+/* Records per nflog hand-over: one wakeup per batch, not per packet. */
+static unsigned int fwd_batch(void)
+{
+	return fw.cfg->nflog_batch_ms ? FWD_BATCH_PACKETS : 1;
+}
+
 static int fwd_capture_open(void)
 {
 	if (fw.bpf)
 		return 0;
 	if (capture_open(fw.cfg->nflog_group, 0) < 0)
 		return -1;
+	/* Without it the kernel's defaults hold records up to 100 packets or
+	 * 1 s; the rules' queue-threshold (divert) matches the batch. */
+	if (capture_batch(fwd_batch(), (unsigned int)fw.cfg->nflog_batch_ms) < 0)
+		divert_set_batch(1);
 	if (ev_add(capture_fd(), fwd_read, NULL) < 0) {
 		log_warn("fwd: cannot watch the nflog capture");
 		capture_close();
 		return -1;
 	}
 	return 0;
+}
+
+static int fwd_client_known(void *arg, uint32_t id)
+{
+	(void)arg;
+	return reg_find(fw.reg, id) != NULL;
+}
+
+static void fwd_sweep(void *arg)
+{
+	int n;
+
+	(void)arg;
+	fw.sweep_timer = 0;
+	n = tcbpf_sweep(fw.ms, fwd_client_known, NULL);
+	log_info("bpf: takeover complete: %d list%s of groups nobody reported again removed",
+		 n, n == 1 ? "" : "s");
+}
+
+/*
+ * How long the lists taken over from a dead helper stay for groups nobody
+ * has reported yet: our startup query and its answers (twice, for a lost
+ * report), or, when another querier asks, one of its query intervals.
+ */
+static uint64_t fwd_sweep_delay_ms(void)
+{
+	const int qri = fw.cfg->igmp.query_response_interval;
+
+	if (fw.cfg->igmp.querier == QUERIER_OFF)
+		return (uint64_t)(fw.cfg->igmp.query_interval + qri) * 1000;
+	return (uint64_t)(2 * qri + 1) * 1000;
 }
 
 /* Attach the tc programs to the tap, and to the upstream if standalone. */
@@ -124,6 +168,14 @@ static int fwd_bpf_attach(void)
 		return -1;
 	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
 		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
+	tcbpf_adopt_end();
+	if (tcbpf_adopted() && !fw.sweep_timer) {
+		fw.sweep_timer = ev_timer(fwd_sweep_delay_ms(), 0, fwd_sweep, NULL);
+		if (fw.sweep_timer < 0) {
+			fw.sweep_timer = 0;
+			fwd_sweep(NULL);
+		}
+	}
 	return 0;
 }
 
@@ -207,6 +259,7 @@ int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
 		return -1;
 	if (!fw.bpf && (caps_check_netfilter() < 0 || divert_check_free(cfg->nft_table) < 0))
 		return -1;
+	divert_set_batch(fwd_batch());
 	if (fwd_capture_open() < 0)
 		return -1;
 	/* Also while no tap is up: a lost capture is reopened from here. */
@@ -262,6 +315,8 @@ void fwd_exit(void)
 	fwd_down();
 	ev_timer_cancel(fw.timer);
 	fw.timer = 0;
+	ev_timer_cancel(fw.sweep_timer);
+	fw.sweep_timer = 0;
 	tcbpf_close();
 	divert_exit();
 	if (capture_fd() >= 0)

@@ -22,6 +22,7 @@
 #include "igmpd.h"
 #include "log.h"
 #include "mship.h"
+#include "policy.h"
 #include "querier.h"
 #include "registry.h"
 #include "repl.h"
@@ -44,6 +45,8 @@
 #define IGMPD_CONNECT_QUERY_MS 1000
 #define IGMPD_CONNECT_ROUNDS 3
 #define IGMPD_DEFER_LEN 2048 /* the capture's snaplen */
+/* A client's refused joins are logged at most once per this many ms. */
+#define IGMPD_REFUSED_LOG_MS 10000
 
 static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 
@@ -101,9 +104,79 @@ static void igmpd_changes_flush(void)
 	ig.changed_lost = 0;
 }
 
+/* Count a refused join of @c's and say so, rate-limited per client. */
+static void igmpd_refused(struct client *c, const struct policy_rule *r,
+			  enum policy_refusal why, uint32_t group)
+{
+	static const char *const text[POLICY_REFUSAL_MAX] = {
+		[POLICY_NOT_ALLOWED] = "not in its allow list",
+		[POLICY_DENIED] = "in its deny list",
+		[POLICY_MAX_GROUPS_HIT] = "max_groups reached",
+		[POLICY_MAX_SOURCES_HIT] = "max_sources reached",
+	};
+	uint64_t now = ev_now_ms();
+	char grp[INET_ADDRSTRLEN], more[64];
+
+	c->refused[why]++;
+	/* The server-wide counts of reports over a limit keep their meaning. */
+	if (why == POLICY_MAX_GROUPS_HIT)
+		ig.st.drops[IGMP_DROP_GROUP_LIMIT]++;
+	else if (why == POLICY_MAX_SOURCES_HIT)
+		ig.st.drops[IGMP_DROP_SOURCE_LIMIT]++;
+	if (now < c->refused_quiet_until) {
+		c->refused_unlogged++;
+		return;
+	}
+	inet_ntop(AF_INET, &group, grp, sizeof(grp));
+	snprintf(more, sizeof(more), "; %u more refusals not logged", c->refused_unlogged);
+	if (why == POLICY_MAX_GROUPS_HIT || why == POLICY_MAX_SOURCES_HIT)
+		log_info("client %u (%s): %s refused: %s (%u, policy %s)%s", c->id, c->cn, grp,
+			 text[why], why == POLICY_MAX_GROUPS_HIT ? r->max_groups : r->max_sources,
+			 r->name, c->refused_unlogged ? more : "");
+	else
+		log_info("client %u (%s): %s refused: %s (policy %s)%s", c->id, c->cn, grp,
+			 text[why], r->name, c->refused_unlogged ? more : "");
+	c->refused_unlogged = 0;
+	c->refused_quiet_until = now + IGMPD_REFUSED_LOG_MS;
+}
+
+static int igmpd_admit_group(void *arg, uint32_t client, uint32_t group, unsigned int groups)
+{
+	struct client *c = reg_find(ig.reg, client);
+	const struct policy_rule *r;
+	int why;
+
+	(void)arg;
+	if (!c)
+		return 0;
+	r = policy_for(&ig.cfg->policy, c->cn);
+	why = policy_check_group(r, group);
+	if (why < 0 && groups >= r->max_groups)
+		why = POLICY_MAX_GROUPS_HIT;
+	if (why < 0)
+		return 0;
+	igmpd_refused(c, r, (enum policy_refusal)why, group);
+	return -1;
+}
+
+static int igmpd_admit_source(void *arg, uint32_t client, uint32_t group, unsigned int nsrc)
+{
+	struct client *c = reg_find(ig.reg, client);
+	const struct policy_rule *r;
+
+	(void)arg;
+	if (!c)
+		return 0;
+	r = policy_for(&ig.cfg->policy, c->cn);
+	if (nsrc < r->max_sources)
+		return 0;
+	igmpd_refused(c, r, POLICY_MAX_SOURCES_HIT, group);
+	return -1;
+}
+
 static void igmpd_notify(void *arg, const struct mship_event *ev)
 {
-	static const char *const why[] = { "report", "timeout", "disconnect" };
+	static const char *const why[] = { "report", "timeout", "disconnect", "policy" };
 	struct client *c = reg_find(ig.reg, ev->client);
 	char grp[INET_ADDRSTRLEN];
 
@@ -118,7 +191,7 @@ static void igmpd_notify(void *arg, const struct mship_event *ev)
 	}
 	log_info("client %u (%s) %s %s (%s); %u member%s", ev->client, c ? c->cn : "?",
 		 ev->type == MSHIP_JOIN ? "joined" : "left", grp,
-		 why[ev->why <= MSHIP_WHY_REMOVE ? ev->why : 0], ev->members,
+		 why[ev->why <= MSHIP_WHY_REVOKE ? ev->why : 0], ev->members,
 		 ev->members == 1 ? "" : "s");
 }
 
@@ -316,6 +389,11 @@ struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
 		.query_response_interval_ms = (uint32_t)cfg->igmp.query_response_interval * 1000,
 		.notify = igmpd_notify,
 		.stats = &ig.st,
+		/* The policy's caps, checked per client, lie within these. */
+		.max_groups = POLICY_MAX_GROUPS,
+		.max_sources = POLICY_MAX_SOURCES,
+		.admit_group = igmpd_admit_group,
+		.admit_source = igmpd_admit_source,
 	};
 
 	ig.cfg = cfg;
@@ -366,6 +444,33 @@ void igmpd_mac_gone(uint32_t id, const uint8_t mac[6])
 {
 	mship_mac_remove(ig.ms, id, mac);
 	igmpd_changes_flush();
+}
+
+void igmpd_policy_changed(void)
+{
+	uint32_t groups[IGMPD_MAX_GROUPS];
+	char grp[INET_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < reg_count(ig.reg); i++) {
+		const struct client *c = reg_at(ig.reg, i);
+		const struct policy_rule *r = policy_for(&ig.cfg->policy, c->cn);
+		int n = mship_client_groups(ig.ms, c->id, groups, IGMPD_MAX_GROUPS);
+
+		for (int k = 0; k < n && k < IGMPD_MAX_GROUPS; k++) {
+			int why = policy_check_group(r, groups[k]);
+
+			if (why < 0)
+				continue;
+			inet_ntop(AF_INET, &groups[k], grp, sizeof(grp));
+			log_info("client %u (%s): %s revoked by the new policy (%s, policy %s)",
+				 c->id, c->cn, grp, policy_refusal_name((enum policy_refusal)why),
+				 r->name);
+			if (mship_client_group_remove(ig.ms, c->id, groups[k]) < 0)
+				log_warn("igmp: client %u (%s): membership update incomplete",
+					 c->id, c->cn);
+			igmpd_changes_flush();
+		}
+	}
 }
 
 void igmpd_client_groups(const struct client *c, FILE *out)

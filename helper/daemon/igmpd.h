@@ -44,6 +44,12 @@ void igmpd_query_host(const uint8_t mac[6]);
  */
 void igmpd_client_connected(void);
 
+/**
+ * igmpd_policy_changed() - the policy in the config was replaced: end at
+ * once every membership it no longer allows (caps apply to new joins only).
+ */
+void igmpd_policy_changed(void);
+
 /** igmpd_client_groups() - write @c's groups, space separated. */
 void igmpd_client_groups(const struct client *c, FILE *out);
 

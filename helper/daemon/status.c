@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "registry.h"
 #include "status.h"
 
@@ -26,7 +27,8 @@ int status_write(FILE *out, const struct status_view *v, time_t now)
 	fprintf(out, "TITLE,openvpn-mcast %s\n", VERSION);
 	fprintf(out, "TIME,%s,%lld\n", tbuf, (long long)now);
 	fputs("HEADER,CLIENT,Id,Common Name,Real Address,Virtual Address,MAC,Groups,"
-	      "Frames Sent,Bytes Sent,Connected Since (time_t)\n", out);
+	      "Frames Sent,Bytes Sent,Connected Since (time_t),Policy,Refused Not Allowed,"
+	      "Refused Denied,Refused Max Groups,Refused Max Sources\n", out);
 	for (unsigned i = 0; i < reg_count(v->reg); i++) {
 		const struct client *c = reg_at(v->reg, i);
 
@@ -43,8 +45,12 @@ int status_write(FILE *out, const struct status_view *v, time_t now)
 		fputc(',', out);
 		if (v->client_groups)
 			v->client_groups(v->arg, c, out);
-		fprintf(out, ",%llu,%llu,%lld\n", (unsigned long long)c->frames_sent,
+		fprintf(out, ",%llu,%llu,%lld,", (unsigned long long)c->frames_sent,
 			(unsigned long long)c->bytes_sent, (long long)c->since);
+		status_field(out, v->policy ? policy_for(v->policy, c->cn)->name : "default");
+		for (int r = 0; r < POLICY_REFUSAL_MAX; r++)
+			fprintf(out, ",%llu", (unsigned long long)c->refused[r]);
+		fputc('\n', out);
 	}
 	fputs("HEADER,GROUP,Group,Members,Frames In,Frames Out,Bytes Out\n", out);
 	if (v->group_rows)

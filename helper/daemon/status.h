@@ -14,10 +14,13 @@
 
 struct registry;
 struct client;
+struct policy;
 
 /* What the report shows. The daemon fills one of these from its modules. */
 struct status_view {
 	const struct registry *reg;
+	/* The policy in force: names each client's rule. May be NULL. */
+	const struct policy *policy;
 	/* Writes the client's groups, space separated. May be NULL. */
 	void (*client_groups)(void *arg, const struct client *c, FILE *out);
 	/* Writes one "GROUP,..." row per group. May be NULL. */

@@ -62,6 +62,7 @@ static struct {
 	int pfd, hfd, sigfd;
 	pid_t pid;              /* the helper, 0 while there is none */
 	int started;            /* the first helper reported ready */
+	int ready;              /* the current one did */
 	int stopping, dirty, status;
 	int restart_timer, retry_timer;
 	struct registry *reg;
@@ -331,6 +332,7 @@ static void sv_helper_ended(int status)
 	sv.dirty = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	log_info("helper (pid %d) %s", (int)sv.pid, why);
 	sv.pid = 0;
+	sv.ready = 0;
 	if (sv.stopping) {
 		ev_stop();
 		return;
@@ -403,6 +405,7 @@ static void sv_helper_read(int fd, void *arg)
 			continue;
 		}
 		if (m.type == MCP_READY && sv.started) {
+			sv.ready = 1;
 			snprintf(line, sizeof(line), "helper restarted (pid %d): tap and %u client%s "
 				 "replayed, memberships are asked for with an IGMP query", (int)sv.pid,
 				 reg_count(sv.reg), reg_count(sv.reg) == 1 ? "" : "s");
@@ -411,7 +414,7 @@ static void sv_helper_read(int fd, void *arg)
 			continue;
 		}
 		if (m.type == MCP_READY)
-			sv.started = 1;
+			sv.started = sv.ready = 1;
 		sv_to_plugin(buf, (size_t)n);
 	}
 }
@@ -523,6 +526,9 @@ static void sv_signal(int fd, void *arg)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			sv_stop((int)si.ssi_signo);
+		/* The helper re-reads its policy: whichever of us was signalled. */
+		if (si.ssi_signo == SIGHUP && sv.pid > 0 && sv.ready)
+			kill(sv.pid, SIGHUP);
 	}
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		if (pid == sv.pid)
@@ -581,12 +587,14 @@ int supervise_run(const char *self, const char *cfgpath, int plugin_fd)
 	sv.pfd = plugin_fd;
 	cfg_defaults(&sv.cfg);
 	/* A bad config: the helper says why, and the plugin reports it. */
-	if (cfgpath && cfg_load(&sv.cfg, cfgpath, err, sizeof(err)) < 0)
+	if (cfgpath && cfg_load(&sv.cfg, cfgpath, err, sizeof(err)) < 0) {
+		cfg_free(&sv.cfg);
 		cfg_defaults(&sv.cfg);
+	}
 	log_setlevel(sv.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -608,5 +616,6 @@ int supervise_run(const char *self, const char *cfgpath, int plugin_fd)
 	if (sv.dirty)
 		sv_cleanup();
 	reg_free(sv.reg);
+	cfg_free(&sv.cfg);
 	return sv.status;
 }

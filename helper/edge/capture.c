@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <pcap/pcap.h>
 
 #include "capture.h"
@@ -242,6 +246,49 @@ fail:
 	cap.pcap = NULL;
 	errno = rc;
 	return -1;
+}
+
+int capture_batch(unsigned int packets, unsigned int delay_ms)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg g;
+		struct {
+			struct nlattr a;
+			uint32_t v;
+		} attr[3];
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_type = NFNL_SUBSYS_ULOG << 8 | NFULNL_MSG_CONFIG },
+		.g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	/* The kernel's unit is 1/100 s; round up, so a batch waits at most
+	 * about @delay_ms, never forever. */
+	uint32_t cs = (delay_ms + 9) / 10;
+	int fd = capture_fd();
+
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (!packets)
+		packets = 1;
+	req.g.res_id = htons((uint16_t)cap.group);
+	req.attr[0].a = (struct nlattr){ sizeof(req.attr[0]), NFULA_CFG_QTHRESH };
+	req.attr[0].v = htonl(packets);
+	req.attr[1].a = (struct nlattr){ sizeof(req.attr[1]), NFULA_CFG_TIMEOUT };
+	req.attr[1].v = htonl(packets > 1 && cs ? cs : 1);
+	/* One batch must fit libpcap's receive buffer (snaplen + 128). */
+	req.attr[2].a = (struct nlattr){ sizeof(req.attr[2]), NFULA_CFG_NLBUFSIZ };
+	req.attr[2].v = htonl(packets > 1 ? CAPTURE_SNAPLEN : 0);
+	if (packets == 1)
+		req.nh.nlmsg_len -= sizeof(req.attr[2]);
+	/* No ACK asked: an answer would arrive among the packets. */
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		log_warn("capture: cannot configure batching on nflog:%d", cap.group);
+		return -1;
+	}
+	return 0;
 }
 
 int capture_fd(void)

@@ -59,6 +59,15 @@ typedef void (*capture_cb)(uint8_t *ip, size_t len, unsigned int indev, void *ar
 int capture_nflog_parse(const uint8_t *rec, size_t len, struct nflog_pkt *out);
 
 /**
+ * capture_batch() - let the kernel hand over up to @packets records at once,
+ * waiting at most about @delay_ms (rounded up to 10 ms) for a batch to
+ * fill: one wakeup and one read per batch rather than per packet. 1 packet
+ * (the kernel's default) means no batching.
+ * Return: 0, or -1 with errno (logged).
+ */
+int capture_batch(unsigned int packets, unsigned int delay_ms);
+
+/**
  * capture_ip() - locate the IPv4 packet in a parsed record: skip the
  * Ethernet header for the netdev family at egress, take the payload as is
  * for netdev ingress and the IPv4 family. Pure.

@@ -28,6 +28,7 @@ static struct {
 	char ifname[16];
 	char upstream[16];		/* "" = no standalone upstream */
 	int group;
+	unsigned int qthresh;		/* the rules' queue-threshold */
 	char err[512];			/* last nft error, first line */
 } dv;
 
@@ -89,7 +90,8 @@ long divert_owner_pid(const char *listing)
 }
 
 int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
-		   const char *table, const char *ifname, int group, long pid)
+		   const char *table, const char *ifname, int group, long pid,
+		   unsigned int qthresh)
 {
 	const char *fam = family(hook), *ch = chain(hook);
 	char match[64];
@@ -120,13 +122,13 @@ int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 			"create table %s %s { comment \"" DIVERT_OWNER_TAG "%ld\"; }\n"
 			"add chain %s %s %s { type filter hook %s%s%s%s priority 0; policy accept; }\n"
 			"add rule %s %s %s %s ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 "
-			"log group %d queue-threshold 1 drop\n",
+			"log group %d queue-threshold %u drop\n",
 			fam, table, pid,
 			fam, table, ch, hook == DIVERT_EGRESS ? "egress" : "forward",
 			hook == DIVERT_EGRESS ? " device \"" : "",
 			hook == DIVERT_EGRESS ? ifname : "",
 			hook == DIVERT_EGRESS ? "\"" : "",
-			fam, table, ch, match, group);
+			fam, table, ch, match, group, qthresh ? qthresh : 1);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENOSPC;
 		return -1;
@@ -135,7 +137,7 @@ int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 }
 
 int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
-			  int group)
+			  int group, unsigned int qthresh)
 {
 	int n;
 
@@ -150,13 +152,19 @@ int divert_upstream_rules(char *buf, size_t size, const char *table, const char 
 		     "policy accept; }\n"
 		     "add rule netdev %s %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "
 		     "ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 ip protocol != igmp "
-		     "log group %d queue-threshold 1\n",
-		     table, DIVERT_CHAIN_UPSTREAM, upstream, table, DIVERT_CHAIN_UPSTREAM, group);
+		     "log group %d queue-threshold %u\n",
+		     table, DIVERT_CHAIN_UPSTREAM, upstream, table, DIVERT_CHAIN_UPSTREAM, group,
+		     qthresh ? qthresh : 1);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENOSPC;
 		return -1;
 	}
 	return n;
+}
+
+void divert_set_batch(unsigned int qthresh)
+{
+	dv.qthresh = qthresh;
 }
 
 void divert_set_upstream(const char *ifname)
@@ -261,10 +269,10 @@ static int divert_load(enum divert_hook hook, int replace)
 	int n;
 
 	n = divert_ruleset(script, sizeof(script), hook, replace, dv.table, dv.ifname, dv.group,
-			   (long)getpid());
+			   (long)getpid(), dv.qthresh);
 	if (n >= 0 && dv.upstream[0] && hook == DIVERT_EGRESS)
 		n = divert_upstream_rules(script + n, sizeof(script) - (size_t)n, dv.table,
-					  dv.upstream, dv.group);
+					  dv.upstream, dv.group, dv.qthresh);
 	if (n < 0) {
 		snprintf(dv.err, sizeof(dv.err), "%s", strerror(errno));
 		return -1;

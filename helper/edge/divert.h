@@ -31,23 +31,27 @@ enum divert_hook {
  * @replace: prefix commands that drop an existing table of that name in
  *           the same transaction (for reinstall and stale takeover).
  * @pid:     written into the table comment, to recognise our own table.
+ * @qthresh: records nflog may gather before it hands them over (1: each
+ *           at once; see capture_batch()).
  *
  * Return: length written (without NUL), or -1 with errno EINVAL (bad
  * name, group or hook) or ENOSPC (@size too small).
  */
 int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
-		   const char *table, const char *ifname, int group, long pid);
+		   const char *table, const char *ifname, int group, long pid,
+		   unsigned int qthresh);
 
 /**
  * divert_upstream_rules() - the nft commands that add, to the netdev table
  * @table, an ingress chain on @upstream logging group traffic that arrives
  * there (not 224.0.0.0/24, not IGMP) to nflog @group. The packets are
- * accepted as well: local listeners on the server still get them. Pure.
+ * accepted as well: local listeners on the server still get them. @qthresh
+ * as for divert_ruleset(). Pure.
  *
  * Return: length written, or -1 with errno EINVAL or ENOSPC.
  */
 int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
-			  int group);
+			  int group, unsigned int qthresh);
 
 /**
  * divert_set_upstream() - from the next install on, also take in group
@@ -55,6 +59,12 @@ int divert_upstream_rules(char *buf, size_t size, const char *table, const char 
  * installs only.
  */
 void divert_set_upstream(const char *ifname);
+
+/**
+ * divert_set_batch() - from the next install on, let nflog gather up to
+ * @qthresh records per hand-over (the rules' queue-threshold; 1 = none).
+ */
+void divert_set_batch(unsigned int qthresh);
 
 /**
  * divert_name_ok() - is @name safe to put into an nft script as a table

@@ -25,6 +25,7 @@ static struct {
 	unsigned int ifindex[2];	/* where our filter is: tap, upstream */
 	uint32_t handle;		/* tc handle of this instance's filters */
 	char why[256];
+	int adopted;			/* took a dead helper's maps over */
 	void *percpu;			/* scratch for per-CPU values */
 	struct dp_list *list;		/* scratch for one list */
 } tb;
@@ -46,6 +47,8 @@ static uint32_t tc_handle(unsigned int instance)
 {
 	return (uint32_t)DP_TC_HANDLE << 16 | (instance & 0xffff);
 }
+
+static void old_collect(void);
 
 const char *tcbpf_why(void)
 {
@@ -75,6 +78,7 @@ int tcbpf_open(unsigned int instance)
 		errno = err;
 		return -1;
 	}
+	old_collect();
 	return 0;
 }
 
@@ -102,6 +106,170 @@ static int tap_config(const char *ifname, unsigned int idx)
 	return bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_config), &zero, &cfg, BPF_ANY);
 }
 
+static int prog_is_ours(uint32_t id)
+{
+	for (int up = 0; up < 2; up++) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(prog_fd(up), &info, &len) == 0 && info.id == id)
+			return 1;
+	}
+	return 0;
+}
+
+/* Copy every entry of the kernel map @from into our map @to. */
+static long copy_map(int from, struct bpf_map *to, void *key, void *next, void *val)
+{
+	void *prev = NULL;
+	long n = 0;
+
+	while (bpf_map_get_next_key(from, prev, next) == 0) {
+		memcpy(key, next, bpf_map__key_size(to));
+		prev = key;
+		if (bpf_map_lookup_elem(from, key, val) < 0)
+			continue;	/* deleted meanwhile */
+		if (bpf_map_update_elem(bpf_map__fd(to), key, val, BPF_ANY) < 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A helper that died left its programs attached, delivering from its maps.
+ * A restarted helper takes them over: at open, while it may still look
+ * programs up by id, it keeps an fd of each map of every program of this
+ * project it finds; at attach, the program our tc handle points at names
+ * the right ones (another OpenVPN instance's differ), whose entries are
+ * copied into our maps before ours replaces it. The switch loses no
+ * member's frame. Lists nobody reports again go in tcbpf_sweep().
+ */
+#define TB_MAX_OLD 16
+#define TB_NMAPS 4	/* dp_lists, dp_clients, dp_groups, dp_drops */
+
+static struct old_prog {
+	uint32_t id;
+	int map[TB_NMAPS];
+} old[TB_MAX_OLD];
+static int nold;
+
+static struct bpf_map *our_map(int k)
+{
+	struct bpf_map *m[TB_NMAPS] = { tb.skel->maps.dp_lists, tb.skel->maps.dp_clients,
+					tb.skel->maps.dp_groups, tb.skel->maps.dp_drops };
+
+	return m[k];
+}
+
+/* Keep fds of @pfd's maps that match ours by name, type and sizes. */
+static void old_keep(int pfd, uint32_t id)
+{
+	struct bpf_prog_info pinfo = { 0 };
+	uint32_t ids[16], len = sizeof(pinfo);
+	struct old_prog *o = &old[nold];
+	int found = 0;
+
+	pinfo.nr_map_ids = 16;
+	pinfo.map_ids = (uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &pinfo, &len) < 0)
+		return;
+	o->id = id;
+	for (int k = 0; k < TB_NMAPS; k++)
+		o->map[k] = -1;
+	for (uint32_t i = 0; i < pinfo.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi = { 0 };
+		uint32_t mlen = sizeof(mi);
+		int mfd = bpf_map_get_fd_by_id(ids[i]), kept = 0;
+
+		if (mfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0)
+			for (int k = 0; k < TB_NMAPS && !kept; k++) {
+				struct bpf_map *m = our_map(k);
+
+				if (!strcmp(mi.name, bpf_map__name(m)) && mi.type == bpf_map__type(m) &&
+				    mi.key_size == bpf_map__key_size(m) &&
+				    mi.value_size == bpf_map__value_size(m) && o->map[k] < 0) {
+					o->map[k] = mfd;
+					kept = found = 1;
+				}
+			}
+		if (!kept)
+			close(mfd);
+	}
+	if (found)
+		nold++;
+}
+
+/* At open: every program of ours in the kernel but our own. */
+static void old_collect(void)
+{
+	uint32_t id = 0;
+
+	while (nold < TB_MAX_OLD && bpf_prog_get_next_id(id, &id) == 0) {
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int pfd = bpf_prog_get_fd_by_id(id);
+
+		if (pfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(pfd, &info, &len) == 0 &&
+		    info.type == BPF_PROG_TYPE_SCHED_CLS && !prog_is_ours(id) &&
+		    (!strcmp(info.name, "tap_egress") || !strcmp(info.name, "up_ingress")))
+			old_keep(pfd, id);
+		close(pfd);
+	}
+}
+
+void tcbpf_adopt_end(void)
+{
+	for (int i = 0; i < nold; i++)
+		for (int k = 0; k < TB_NMAPS; k++)
+			if (old[i].map[k] >= 0)
+				close(old[i].map[k]);
+	nold = 0;
+}
+
+static void adopt(unsigned int idx, int upstream)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)idx,
+			    .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
+	size_t vmax = sizeof(*tb.list) + (size_t)tb.ncpu * sizeof(struct dp_gcnt);
+	struct dp_key key, next;
+	long copied[TB_NMAPS] = { 0 };
+	struct old_prog *o = NULL;
+	void *val;
+
+	if (!nold || bpf_tc_query(&hook, &opts) < 0 || !opts.prog_id)
+		return;
+	for (int i = 0; i < nold && !o; i++)
+		if (old[i].id == opts.prog_id)
+			o = &old[i];
+	if (!o) {
+		log_warnx("bpf: the filter left on ifindex %u runs a program (id %u) this helper "
+			  "did not find at start; starting with empty lists", idx, opts.prog_id);
+		return;
+	}
+	val = malloc(vmax);
+	if (!val)
+		return;
+	for (int k = 0; k < TB_NMAPS; k++)
+		if (o->map[k] >= 0 && (copied[k] = copy_map(o->map[k], our_map(k), &key, &next, val)) < 0)
+			log_warn("bpf: cannot copy the previous helper's %s", bpf_map__name(our_map(k)));
+	free(val);
+	tb.adopted = 1;
+	log_info("bpf: took over from the previous helper's program (id %u): %ld destination lists, "
+		 "%ld client counters, %ld group counters", o->id, copied[0], copied[1], copied[2]);
+	tcbpf_adopt_end();
+}
+
+int tcbpf_adopted(void)
+{
+	return tb.adopted;
+}
+
 int tcbpf_attach(const char *ifname, int upstream)
 {
 	unsigned int idx = if_nametoindex(ifname);
@@ -122,6 +290,8 @@ int tcbpf_attach(const char *ifname, int upstream)
 		log_warn("bpf: cannot configure the tap %s", ifname);
 		return -1;
 	}
+	if (!tb.adopted)
+		adopt(idx, upstream);
 	hook.ifindex = (int)idx;
 	rc = bpf_tc_hook_create(&hook);
 	if (rc < 0 && rc != -EEXIST) {
@@ -281,7 +451,9 @@ int tcbpf_sync_group(const struct mship *ms, uint32_t group)
 int tcbpf_client_add(uint32_t id)
 {
 	memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_cnt));
-	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu, BPF_ANY) < 0) {
+	/* NOEXIST: a client replayed after a takeover keeps its counts. */
+	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu,
+				BPF_NOEXIST) < 0 && errno != EEXIST) {
 		log_warn("bpf: cannot add counters for client %u", id);
 		return -1;
 	}
@@ -337,8 +509,48 @@ uint64_t tcbpf_drops(enum dp_drop why)
 	return sum;
 }
 
+int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg)
+{
+	int lfd = bpf_map__fd(tb.skel->maps.dp_lists);
+	int gfd = bpf_map__fd(tb.skel->maps.dp_groups);
+	int cfd = bpf_map__fd(tb.skel->maps.dp_clients);
+	struct dp_key key, next, *prev = NULL;
+	uint32_t k32, n32, *p32 = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(lfd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (mship_member_count(ms, key.group))
+			continue;
+		bpf_map_delete_elem(lfd, &key);
+		prev = NULL;	/* the walk restarts after a deletion */
+		n++;
+	}
+	while (bpf_map_get_next_key(gfd, p32, &n32) == 0) {
+		k32 = n32;
+		p32 = &k32;
+		if (mship_member_count(ms, k32))
+			continue;
+		bpf_map_delete_elem(gfd, &k32);
+		p32 = NULL;
+	}
+	p32 = NULL;
+	while (bpf_map_get_next_key(cfd, p32, &n32) == 0) {
+		k32 = n32;
+		p32 = &k32;
+		if (client_known(arg, k32))
+			continue;
+		bpf_map_delete_elem(cfd, &k32);
+		p32 = NULL;
+	}
+	tb.adopted = 0;
+	return n;
+}
+
 void tcbpf_close(void)
 {
+	tcbpf_adopt_end();
 	if (tb.skel) {
 		tcbpf_detach(0);
 		tcbpf_detach(1);
@@ -347,6 +559,7 @@ void tcbpf_close(void)
 	free(tb.percpu);
 	free(tb.list);
 	tb.skel = NULL;
+	tb.adopted = 0;
 	tb.percpu = NULL;
 	tb.list = NULL;	/* tb.why stays: tcbpf_open() reports through it */
 }

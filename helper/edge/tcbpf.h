@@ -32,12 +32,35 @@ int tcbpf_open(unsigned int instance);
 const char *tcbpf_why(void);
 
 /**
- * tcbpf_attach() - attach (replacing a filter of ours left there) the tap
+ * tcbpf_attach() - attach (replacing a filter of ours left there, after
+ * copying the lists and counters of its program: see tcbpf_adopted()) the tap
  * program to @ifname's egress (@upstream 0) or the upstream program to its
  * ingress (@upstream 1). For the tap, also records its ifindex and MAC.
  * Return: 0, or -1 with errno (logged).
  */
 int tcbpf_attach(const char *ifname, int upstream);
+
+/**
+ * tcbpf_adopt_end() - forget the maps of earlier helpers' programs that
+ * tcbpf_open() found (only a filter of ours seen at the first attach can
+ * be taken over).
+ */
+void tcbpf_adopt_end(void);
+
+/**
+ * tcbpf_adopted() - did tcbpf_attach() find a dead helper's filter and take
+ * its lists and counters over? Then tcbpf_sweep() is due once the clients
+ * have answered a query.
+ */
+int tcbpf_adopted(void);
+
+/**
+ * tcbpf_sweep() - after a takeover: delete the lists and group counters of
+ * groups without members in @ms, and the counters of clients
+ * @client_known() does not know. Clears tcbpf_adopted().
+ * Return: the number of lists deleted.
+ */
+int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg);
 
 /**
  * tcbpf_detach() - remove our filter from the tap (@upstream 0) or the

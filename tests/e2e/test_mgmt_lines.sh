@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_mgmt_lines - what an operator sees on OpenVPN's management interface:
 # one plugin line per client at connect and at disconnect, key=value:
-#   PLUGIN openvpn-mcast: event=connect id=N cn=CN ip=POOL real=IP:PORT policy=igmp-snooping
+#   PLUGIN openvpn-mcast: event=connect id=N cn=CN ip=POOL real=IP:PORT policy=RULE
+# (RULE: the client's own policy entry, here bob's, or "default")
 #   PLUGIN openvpn-mcast: event=disconnect id=N cn=CN frames=F bytes=B groups=G1,G2
 # in the history (`log all`) and live (`log on`, as >LOG: lines).
 . "$(dirname "$0")/../lib.sh"
@@ -9,6 +10,7 @@
 G1=239.1.1.1 N=300 RATE=300 MPORT=7505
 
 OM_SERVER_EXTRA="management 127.0.0.1 $MPORT"
+OM_HELPER_EXTRA='policy = { clients = ( { common_name = "bob"; max_groups = 8; } ); };'
 om_mcast_setup 3 plugin
 
 # mgmt_cmd CMD - send one command to the management port and print the
@@ -31,7 +33,9 @@ for i in 1 2 3; do
 	id=$(om_status_field "$cn" 2)
 	line=$(grep -F "PLUGIN openvpn-mcast: event=connect id=$id " <<<"$history" | head -n 1 || true)
 	[ -n "$line" ] || om_fail "log all: no connect line for $cn (id $id); see mgmt-log-all.txt"
-	want="event=connect id=$id cn=$cn ip=$(om_if_ipv4 "c$i" tap0) real=$(om_client_real_addr "$i") policy=igmp-snooping"
+	rule=default
+	[ "$cn" != bob ] || rule=bob
+	want="event=connect id=$id cn=$cn ip=$(om_if_ipv4 "c$i" tap0) real=$(om_client_real_addr "$i") policy=$rule"
 	om_assert_eq "${line#*PLUGIN openvpn-mcast: }" "$want" "connect line of $cn"
 done
 

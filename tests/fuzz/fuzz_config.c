@@ -11,8 +11,10 @@
  * A load that succeeds must leave a configuration the helper can use: every
  * string terminated within its field, every number in its documented
  * range, an absolute control socket, a non-empty nft table name of
- * [A-Za-z0-9_] and a valid upstream name. A load that fails must say why,
- * with errno EINVAL. Any violation aborts.
+ * [A-Za-z0-9_] and a valid upstream name, and a policy whose prefixes are
+ * multicast with no host bits, whose caps are in range and whose client
+ * entries are sorted, unique and found by name. A load that fails must say
+ * why, with errno EINVAL. Any violation aborts.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -78,6 +80,7 @@ static void check_cfg(const struct cfg *c)
 		die("upstream is not a valid interface name");
 	if (c->status_interval < 1 || c->status_interval > 86400 ||
 	    c->nflog_group < 1 || c->nflog_group > 65535 ||
+	    c->nflog_batch_ms < 0 || c->nflog_batch_ms > 100 ||
 	    c->log_level < 0 || c->log_level > 3)
 		die("a number is out of range");
 	if (c->datapath != DATAPATH_AUTO && c->datapath != DATAPATH_BPF &&
@@ -93,6 +96,40 @@ static void check_cfg(const struct cfg *c)
 	    c->igmp.query_response_interval > 25 ||
 	    c->igmp.query_response_interval >= c->igmp.query_interval)
 		die("an igmp number is out of range");
+}
+
+static void check_prefixes(const struct policy_prefix *l, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if ((l[i].addr & ~l[i].mask) || (l[i].addr & 0xf0000000u) != 0xe0000000u ||
+		    (l[i].mask & 0xf0000000u) != 0xf0000000u)
+			die("a policy prefix is not a clean multicast prefix");
+}
+
+static void check_rule(const struct policy_rule *r)
+{
+	check_string(r->name, sizeof(r->name), "policy name not terminated");
+	if (!r->name[0])
+		die("empty policy name");
+	if (r->max_groups < 1 || r->max_groups > POLICY_MAX_GROUPS ||
+	    r->max_sources < 1 || r->max_sources > POLICY_MAX_SOURCES)
+		die("a policy cap is out of range");
+	check_prefixes(r->allow, r->nallow);
+	check_prefixes(r->deny, r->ndeny);
+}
+
+static void check_policy(const struct policy *p)
+{
+	check_rule(&p->def);
+	if (strcmp(p->def.name, "default") || policy_for(p, "") != &p->def)
+		die("the default rule is not the default");
+	for (unsigned int i = 0; i < p->nclients; i++) {
+		check_rule(&p->clients[i]);
+		if (i && strcmp(p->clients[i - 1].name, p->clients[i].name) >= 0)
+			die("policy clients not sorted and unique");
+		if (policy_for(p, p->clients[i].name) != &p->clients[i])
+			die("a policy client is not found by name");
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,11 +153,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(err, 0xa5, sizeof(err));
 	if (cfg_load(&cfg, path, err, sizeof(err)) == 0) {
 		check_cfg(&cfg);
+		check_policy(&cfg.policy);
 	} else {
 		if (errno != EINVAL)
 			die("a bad file fails without EINVAL");
 		if (strnlen(err, sizeof(err)) >= sizeof(err) || !err[0])
 			die("no error message");
+		/* A failed load leaves the policy as it was: the default. */
+		if (cfg.policy.nclients || cfg.policy.npool)
+			die("a failed load changed the policy");
 	}
+	cfg_free(&cfg);
 	return 0;
 }

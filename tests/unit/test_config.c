@@ -42,6 +42,7 @@ static void test_defaults(void **state)
 	cfg_defaults(&cfg);
 	assert_string_equal(cfg.nft_table, "openvpn_mcast");
 	assert_int_equal(cfg.nflog_group, 1194);
+	assert_int_equal(cfg.nflog_batch_ms, 10);
 	assert_int_equal(cfg.igmp.querier, QUERIER_AUTO);
 	assert_int_equal(cfg.igmp.version, 2);
 	/* 2 x 125 + 10 = 260 s group membership interval. */
@@ -64,6 +65,7 @@ static void test_every_key(void **state)
 			      "status_interval = 5;\n"
 			      "nft_table = \"mc_1\";\n"
 			      "nflog_group = 7;\n"
+			      "nflog_batch_ms = 0;\n"
 			      "log_level = 3;\n"
 			      "igmp = { querier = \"off\"; version = 3; robustness = 3;\n"
 			      "         query_interval = 60; query_response_interval = 5; };\n",
@@ -74,6 +76,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.status_interval, 5);
 	assert_string_equal(cfg.nft_table, "mc_1");
 	assert_int_equal(cfg.nflog_group, 7);
+	assert_int_equal(cfg.nflog_batch_ms, 0);
 	assert_int_equal(cfg.log_level, 3);
 	assert_int_equal(cfg.igmp.querier, QUERIER_OFF);
 	assert_int_equal(cfg.igmp.version, 3);
@@ -198,7 +201,7 @@ static void test_upstream_names_fit_divert(void **state)
 		accepted = cfg_load(&c, path, err, sizeof(err)) == 0;
 		unlink(path);
 		snprintf(path, sizeof(path), "/tmp/omcfgnXXXXXX");
-		scriptable = divert_upstream_rules(buf, sizeof(buf), "t", names[i], 1) > 0;
+		scriptable = divert_upstream_rules(buf, sizeof(buf), "t", names[i], 1, 1) > 0;
 		if (accepted && !scriptable)
 			fail_msg("config accepts upstream \"%s\", divert refuses it", names[i]);
 		if (accepted && (!strcmp(names[i], ".") || !strcmp(names[i], "..")))

@@ -25,7 +25,7 @@ static void test_ruleset_egress(void **state)
 
 	(void)state;
 	n = divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0, "openvpn_mcast",
-			   "tap0", 1194, 42);
+			   "tap0", 1194, 42, 1);
 	assert_int_equal(n, (int)strlen(buf));
 	assert_string_equal(buf,
 		"create table netdev openvpn_mcast { comment \"openvpn-mcast pid 42\"; }\n"
@@ -45,15 +45,18 @@ static void test_ruleset_forward(void **state)
 
 	(void)state;
 	assert_true(divert_ruleset(buf, sizeof(buf), DIVERT_FORWARD, 0, "t",
-				   "tap-srv.1", 7, 1) > 0);
+				   "tap-srv.1", 7, 1, 64) > 0);
 	assert_string_equal(buf,
 		"create table inet t { comment \"openvpn-mcast pid 1\"; }\n"
 		"add chain inet t tap_forward { type filter hook forward priority 0; "
 		"policy accept; }\n"
 		"add rule inet t tap_forward oifname \"tap-srv.1\" "
 		"ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 "
-		"log group 7 queue-threshold 1 drop\n");
+		"log group 7 queue-threshold 64 drop\n");
 	assert_null(strstr(buf, "output"));
+	/* 0 would be nflog's default, 100 packets or 1 s: never that. */
+	assert_true(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0, "t", "tap0", 7, 1, 0) > 0);
+	assert_non_null(strstr(buf, "queue-threshold 1 drop\n"));
 }
 
 static void test_ruleset_replace(void **state)
@@ -62,7 +65,7 @@ static void test_ruleset_replace(void **state)
 
 	(void)state;
 	assert_true(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 1, "x", "tap0",
-				   0, 9) > 0);
+				   0, 9, 1) > 0);
 	assert_memory_equal(buf, "add table netdev x\ndelete table netdev x\n"
 			    "create table netdev x ", 63);
 }
@@ -83,26 +86,26 @@ static void test_ruleset_rejects(void **state)
 	for (i = 0; i < sizeof(bad_tables) / sizeof(bad_tables[0]); i++) {
 		errno = 0;
 		assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0,
-						bad_tables[i], "tap0", 1, 1), -1);
+						bad_tables[i], "tap0", 1, 1, 1), -1);
 		assert_int_equal(errno, EINVAL);
 	}
 	for (i = 0; i < sizeof(bad_ifs) / sizeof(bad_ifs[0]); i++) {
 		errno = 0;
 		assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0,
-						"t", bad_ifs[i], 1, 1), -1);
+						"t", bad_ifs[i], 1, 1, 1), -1);
 		assert_int_equal(errno, EINVAL);
 	}
 	assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0, "t",
-					"tap0", -1, 1), -1);
+					"tap0", -1, 1, 1), -1);
 	assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0, "t",
-					"tap0", 65536, 1), -1);
+					"tap0", 65536, 1, 1), -1);
 	assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_AUTO, 0, "t",
-					"tap0", 1, 1), -1);
+					"tap0", 1, 1, 1), -1);
 	assert_int_equal(divert_ruleset(buf, sizeof(buf), DIVERT_EGRESS, 0, NULL,
-					"tap0", 1, 1), -1);
+					"tap0", 1, 1, 1), -1);
 	errno = 0;
 	assert_int_equal(divert_ruleset(small, sizeof(small), DIVERT_EGRESS, 1, "t",
-					"tap0", 1, 1), -1);
+					"tap0", 1, 1, 1), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_true(divert_name_ok("_t0", 0));
 	assert_true(divert_name_ok("tap.srv-1:a", 1));
@@ -116,7 +119,7 @@ static void test_upstream_rules(void **state)
 	int n;
 
 	(void)state;
-	n = divert_upstream_rules(buf, sizeof(buf), "openvpn_mcast", "up0", 1194);
+	n = divert_upstream_rules(buf, sizeof(buf), "openvpn_mcast", "up0", 1194, 1);
 	assert_true(n > 0);
 	assert_int_equal(n, (int)strlen(buf));
 	assert_non_null(strstr(buf, "add chain netdev openvpn_mcast " DIVERT_CHAIN_UPSTREAM " {"));
@@ -133,12 +136,12 @@ static void test_upstream_rules(void **state)
 	assert_null(strstr(buf, "drop"));
 	assert_null(strstr(buf, "egress"));
 	assert_null(strstr(buf, "tap_"));
-	/* It adds to the table divert_ruleset() creates; it makes no table. */
+	/* It adds to the table divert_ruleset(, 1) creates; it makes no table. */
 	assert_null(strstr(buf, "table"));
 	assert_int_equal(buf[n - 1], '\n');
 
 	/* Another device and group. */
-	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "eth0.7", 7) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "eth0.7", 7, 1) > 0);
 	assert_non_null(strstr(buf, "add chain netdev t " DIVERT_CHAIN_UPSTREAM " "));
 	assert_non_null(strstr(buf, "device \"eth0.7\""));
 	assert_non_null(strstr(buf, "log group 7 "));
@@ -158,47 +161,47 @@ static void test_upstream_rules_reject(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad_ifs) / sizeof(bad_ifs[0]); i++) {
 		errno = 0;
-		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", bad_ifs[i], 1), -1);
+		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", bad_ifs[i], 1, 1), -1);
 		assert_int_equal(errno, EINVAL);
 	}
 	for (i = 0; i < sizeof(bad_tables) / sizeof(bad_tables[0]); i++) {
 		errno = 0;
-		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), bad_tables[i], "up0", 1),
+		assert_int_equal(divert_upstream_rules(buf, sizeof(buf), bad_tables[i], "up0", 1, 1),
 				 -1);
 		assert_int_equal(errno, EINVAL);
 	}
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", NULL, 1), -1);
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", NULL, 1, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), NULL, "up0", 1), -1);
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), NULL, "up0", 1, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", -1), -1);
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", -1, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65536), -1);
+	assert_int_equal(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65536, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(NULL, sizeof(buf), "t", "up0", 1), -1);
+	assert_int_equal(divert_upstream_rules(NULL, sizeof(buf), "t", "up0", 1, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, 0, "t", "up0", 1), -1);
+	assert_int_equal(divert_upstream_rules(buf, 0, "t", "up0", 1, 1), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 0) > 0);
-	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65535) > 0);
-	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "012345678901234", 1) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 0, 1) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "up0", 65535, 1) > 0);
+	assert_true(divert_upstream_rules(buf, sizeof(buf), "t", "012345678901234", 1, 1) > 0);
 
 	/* Too small by one byte (the NUL) is ENOSPC; exactly enough is not. */
-	n = divert_upstream_rules(buf, sizeof(buf), "t", "up0", 1);
+	n = divert_upstream_rules(buf, sizeof(buf), "t", "up0", 1, 1);
 	assert_true(n > 0);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, (size_t)n, "t", "up0", 1), -1);
+	assert_int_equal(divert_upstream_rules(buf, (size_t)n, "t", "up0", 1, 1), -1);
 	assert_int_equal(errno, ENOSPC);
 	errno = 0;
-	assert_int_equal(divert_upstream_rules(buf, 16, "t", "up0", 1), -1);
+	assert_int_equal(divert_upstream_rules(buf, 16, "t", "up0", 1, 1), -1);
 	assert_int_equal(errno, ENOSPC);
-	assert_int_equal(divert_upstream_rules(buf, (size_t)n + 1, "t", "up0", 1), n);
+	assert_int_equal(divert_upstream_rules(buf, (size_t)n + 1, "t", "up0", 1, 1), n);
 }
 
 static void test_kernel_egress(void **state)

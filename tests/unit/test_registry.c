@@ -169,15 +169,19 @@ static void test_status_format(void **state)
 	reg_learn(reg, 7, "add", "da:8e:f0:44:67:03@0");
 	c->frames_sent = 1000;
 	c->bytes_sent = 1358000;
+	c->refused[POLICY_MAX_SOURCES_HIT] = 3;
 	assert_int_equal(status_write(out, &v, 1795480800), 0);
 	fclose(out);
 	assert_non_null(strstr(buf, "TITLE,openvpn-mcast "));
 	assert_non_null(strstr(buf, ",1795480800\n"));
 	assert_non_null(strstr(buf, "HEADER,CLIENT,Id,Common Name,Real Address,Virtual Address,MAC,"
-				    "Groups,Frames Sent,Bytes Sent,Connected Since (time_t)\n"));
+				    "Groups,Frames Sent,Bytes Sent,Connected Since (time_t),Policy,"
+				    "Refused Not Allowed,Refused Denied,Refused Max Groups,"
+				    "Refused Max Sources\n"));
 	/* A comma or newline in a common name must not break the row. */
 	assert_non_null(strstr(buf, "\nCLIENT,7,al_ice_,198.51.100.7:51820,10.8.0.2,"
-				    "da:8e:f0:44:67:03,239.1.1.1 239.1.1.2,1000,1358000,1795480700\n"));
+				    "da:8e:f0:44:67:03,239.1.1.1 239.1.1.2,1000,1358000,1795480700,"
+				    "default,0,0,0,3\n"));
 	assert_non_null(strstr(buf, "HEADER,GROUP,Group,Members,Frames In,Frames Out,Bytes Out\n"));
 	assert_non_null(strstr(buf, "HEADER,DROPS,Reason,Count\n"));
 	assert_int_equal(strcmp(buf + len - 4, "END\n"), 0);

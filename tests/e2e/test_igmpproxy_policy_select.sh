@@ -1,0 +1,10 @@
+#!/bin/bash
+# test_igmpproxy_policy_select - test_policy_select with igmpproxy feeding
+# the tap. igmpproxy still hears the refused reports and may join upstream;
+# the policy governs delivery, which this asserts.
+# om_need_mroute: igmpproxy is the subject.
+if [ ! -e /proc/net/ip_mr_vif ]; then
+	echo "SKIP: needs kernel multicast routing (CONFIG_IP_MROUTE), which kernel $(uname -r) lacks: igmpproxy is the subject" >&2
+	exit 77
+fi
+OM_FEED=igmpproxy OM_TEST_NAME=$(basename "$0" .sh) exec bash "$(dirname "$0")/test_policy_select.sh"
