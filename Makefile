@@ -60,7 +60,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 endif
 
-.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-lookup bench-e2e install clean dev demo
+.PHONY: all check unit e2e deps fuzz fuzz-check bench bench-lookup bench-e2e install clean dev demo deb
 
 all: $(PLUGIN) $(HELPER)
 
@@ -143,13 +143,27 @@ install: all
 	install -m 0644 helper/openvpn-mcast.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 helper/openvpn-mcast-helper.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 sample-config/* $(DESTDIR)$(DOCDIR)/sample-config/
+	# The samples name the installed paths (/usr/local as shipped).
+	for f in sample-config/*; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$f >$(DESTDIR)$(DOCDIR)/$$f && \
+		chmod 0644 $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
+	done
+
+# `make deb`: a binary Debian package, built by dpkg-buildpackage from a copy
+# of this tree in build/deb/ (the .deb lands there too).
+DEB_DIR := build/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/openvpn-mcast
+	tar -cf - --exclude=./.git --exclude=./build --exclude=./tests/out --exclude='*.o' \
+		--exclude='*.so' . | tar -xf - -C $(DEB_DIR)/openvpn-mcast
+	cd $(DEB_DIR)/openvpn-mcast && dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -f $(PLUGIN) $(HELPER) helper/*/*.o plugin/*.o $(UNIT_BINS) $(BPF_OBJ) $(BPF_SKEL) \
 		$(FUZZ_BINS) tests/bench/bench_lookup tests/bench/dpsink $(TOOLS) tests/demo/chanmeter \
 		$(DEV_BINS)
-	rm -rf tests/out $(PATH_STAMP)
+	rm -rf tests/out $(PATH_STAMP) build
 
 # Manual data path harness (tests/dev/datapath.sh); not part of `make check`.
 DATAPATH_OBJS := helper/daemon/log.o helper/edge/caps.o helper/edge/divert.o helper/edge/capture.o \

@@ -23,6 +23,10 @@ clang libbpf-dev bpftool"
 RUNTIME_PKGS="openvpn igmpproxy nftables iproute2 tcpdump smcroute openssl
 procps psmisc man-db
 gnuplot-nox jq"
+# The Debian package (make deb, test_deb_package): the distribution's tools
+# build it and lintian checks it; prometheus provides promtool, which checks
+# the metrics files (no service starts without systemd; none is enabled).
+DEB_PKGS="debhelper dpkg-dev fakeroot lintian prometheus"
 # The fuzzer (make fuzz / fuzz-check) needs clang with libFuzzer.
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
@@ -35,7 +39,7 @@ VM_PKGS="qemu-system-x86 busybox-static cpio linux-image-amd64"
 need_vm=0
 [ -e /proc/net/ip_mr_vif ] || need_vm=1
 
-ALL_PKGS="$BUILD_PKGS $RUNTIME_PKGS $FUZZ_PKGS"
+ALL_PKGS="$BUILD_PKGS $RUNTIME_PKGS $DEB_PKGS $FUZZ_PKGS"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: dpkg-query not found; this script knows Debian 12 only." >&2

@@ -1126,3 +1126,47 @@ om_native_only() {
 	fi
 	return 0
 }
+
+# ---------------------------------------------------------------------------
+# Prometheus metrics files (tests of metrics_file)
+
+# om_prom_checker - what om_prom_check uses: promtool, or the strict parser.
+om_prom_checker() {
+	if command -v promtool >/dev/null 2>&1; then echo "promtool check metrics"; else echo "strict parser"; fi
+}
+
+# om_prom_check FILE - FILE is valid Prometheus text format: `promtool
+# check metrics` where Debian's prometheus package installed it, else a
+# strict parser: every family has HELP then TYPE before its samples, names
+# and label values as the format allows, integer values, no duplicate
+# series, no timestamps (node_exporter's textfile collector refuses them).
+om_prom_check() {
+	if command -v promtool >/dev/null 2>&1; then
+		promtool check metrics <"$1" >"$OM_OUT/promtool.out" 2>&1 || {
+			cat "$OM_OUT/promtool.out" >&2
+			return 1
+		}
+		# promtool prints lint findings but exits 0 for some of them.
+		[ ! -s "$OM_OUT/promtool.out" ] || { cat "$OM_OUT/promtool.out" >&2; return 1; }
+		return 0
+	fi
+	awk '
+	function bad(m) { printf "%s:%d: %s: %s\n", FILENAME, NR, m, $0 > "/dev/stderr"; err = 1; exit 1 }
+	/^# HELP / { if ($3 in help) bad("second HELP"); help[$3] = 1; next }
+	/^# TYPE / { if (!($3 in help)) bad("TYPE before HELP"); if ($4 !~ /^(counter|gauge)$/) bad("type");
+		if ($3 in type) bad("second TYPE"); type[$3] = $4; next }
+	/^#/ { bad("comment") }
+	{
+		if (!match($0, /^[a-zA-Z_:][a-zA-Z0-9_:]*/)) bad("name")
+		name = substr($0, 1, RLENGTH); rest = substr($0, RLENGTH + 1)
+		if (!(name in type)) bad("sample before its TYPE")
+		if (type[name] == "counter" && name !~ /_total$/) bad("counter without _total")
+		if (substr(rest, 1, 1) == "{") {
+			lab = "^\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\n]|\\\\[\\\\\"n])*\")(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\n]|\\\\[\\\\\"n])*\")*\\}"
+			if (!match(rest, lab)) bad("labels")
+			series = name substr(rest, 1, RLENGTH); rest = substr(rest, RLENGTH + 1)
+		} else series = name
+		if (rest !~ /^ [0-9]+$/) bad("value (an integer, no timestamp)")
+		if (series in seen) bad("duplicate series"); seen[series] = 1
+	}' "$1"
+}

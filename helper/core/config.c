@@ -20,10 +20,10 @@ void cfg_defaults(struct cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->helper, sizeof(cfg->helper), "%s", DEFAULT_HELPER);
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
-		 "/run/openvpn-mcast/control.sock");
+		 "/run/openvpn-mcast/" CFG_INSTANCE_TOKEN ".sock");
 	cfg->status_interval = 10;
-	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "openvpn_mcast");
-	cfg->nflog_group = 1194;
+	snprintf(cfg->nft_table, sizeof(cfg->nft_table), "%s", "openvpn_mcast_" CFG_INSTANCE_TOKEN);
+	cfg->nflog_group = 0;
 	cfg->nflog_batch_ms = 10;
 	cfg->log_level = 2;
 	cfg->igmp.querier = QUERIER_AUTO;
@@ -370,12 +370,14 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_string(&e, s, cfg->control_socket, sizeof(cfg->control_socket));
 		else if (!strcmp(k, "status_file"))
 			rc = cfg_string(&e, s, cfg->status_file, sizeof(cfg->status_file));
+		else if (!strcmp(k, "metrics_file"))
+			rc = cfg_string(&e, s, cfg->metrics_file, sizeof(cfg->metrics_file));
 		else if (!strcmp(k, "status_interval"))
 			rc = cfg_int(&e, s, &cfg->status_interval, 1, 86400);
 		else if (!strcmp(k, "nft_table"))
 			rc = cfg_string(&e, s, cfg->nft_table, sizeof(cfg->nft_table));
 		else if (!strcmp(k, "nflog_group"))
-			rc = cfg_int(&e, s, &cfg->nflog_group, 1, 65535);
+			rc = cfg_int(&e, s, &cfg->nflog_group, 0, 65535);
 		else if (!strcmp(k, "nflog_batch_ms"))
 			rc = cfg_int(&e, s, &cfg->nflog_batch_ms, 0, 100);
 		else if (!strcmp(k, "log_level"))
@@ -398,13 +400,80 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			      "control_socket must be an absolute path");
 	if (rc == 0) {
 		for (const char *p = cfg->nft_table; *p; p++)
-			if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			if (!strncmp(p, CFG_INSTANCE_TOKEN, 2))
+				p++;	/* the tap's name goes there */
+			else if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			      (*p >= '0' && *p <= '9')))
 				rc = cfg_fail(&e, config_lookup(&lc, "nft_table"),
-					      "nft_table may only contain letters, digits and '_'");
+					      "nft_table may only contain letters, digits, '_' and %%i");
 		if (rc == 0 && !cfg->nft_table[0])
 			rc = cfg_fail(&e, config_lookup(&lc, "nft_table"), "nft_table is empty");
 	}
 	config_destroy(&lc);
 	return rc;
+}
+
+int cfg_needs_instance(const struct cfg *cfg)
+{
+	return cfg->nflog_group == 0 || strstr(cfg->control_socket, CFG_INSTANCE_TOKEN) ||
+	       strstr(cfg->status_file, CFG_INSTANCE_TOKEN) ||
+	       strstr(cfg->metrics_file, CFG_INSTANCE_TOKEN) ||
+	       strstr(cfg->nft_table, CFG_INSTANCE_TOKEN);
+}
+
+/* Replace every "%i" in @s (capacity @len) with @inst. */
+static int cfg_expand(char *s, size_t len, const char *inst)
+{
+	char out[PATH_MAX];
+	size_t o = 0, n = strlen(inst);
+
+	for (const char *p = s; *p; p++) {
+		const char *add = p;
+		size_t alen = 1;
+
+		if (!strncmp(p, CFG_INSTANCE_TOKEN, 2)) {
+			add = inst;
+			alen = n;
+			p++;
+		}
+		if (o + alen >= sizeof(out) || o + alen >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(out + o, add, alen);
+		o += alen;
+	}
+	out[o] = '\0';
+	memcpy(s, out, o + 1);
+	return 0;
+}
+
+int cfg_instance(struct cfg *cfg, const char *dev, unsigned int ifindex, char *err,
+		 size_t errlen)
+{
+	char tname[64];
+	size_t i;
+
+	/* nft names: letters, digits and '_' only (checked by cfg_load). */
+	for (i = 0; dev[i] && i < sizeof(tname) - 1; i++)
+		tname[i] = isalnum((unsigned char)dev[i]) ? dev[i] : '_';
+	tname[i] = '\0';
+	if (cfg_expand(cfg->control_socket, sizeof(cfg->control_socket), dev) < 0 ||
+	    cfg_expand(cfg->status_file, sizeof(cfg->status_file), dev) < 0 ||
+	    cfg_expand(cfg->metrics_file, sizeof(cfg->metrics_file), dev) < 0 ||
+	    cfg_expand(cfg->nft_table, sizeof(cfg->nft_table), tname) < 0) {
+		snprintf(err, errlen, "a path or nft_table is too long with %%i = %s", dev);
+		return -1;
+	}
+	if (cfg->nflog_group == 0) {
+		if (ifindex == 0 || ifindex > 65535u - CFG_NFLOG_BASE) {
+			snprintf(err, errlen, "%s has interface index %u: no default nflog group "
+				 "(%d + index) fits in 16 bits; set nflog_group", dev, ifindex,
+				 CFG_NFLOG_BASE);
+			errno = ERANGE;
+			return -1;
+		}
+		cfg->nflog_group = CFG_NFLOG_BASE + (int)ifindex;
+	}
+	return 0;
 }

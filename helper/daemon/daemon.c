@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 
+#include "caps.h"
 #include "chan.h"
 #include "config.h"
 #include "ctl.h"
@@ -23,6 +25,7 @@
 #include "fwd.h"
 #include "igmpd.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry.h"
 #include "status.h"
 #include "upstream.h"
@@ -34,7 +37,10 @@ static struct {
 	struct mship *ms;
 	char dev[MCP_MAX_STR + 1];
 	int status_timer;
+	int pending;		/* per-instance settings wait for the tap */
 } d;
+
+static int instance_start(const char *dev);
 
 static void client_groups(void *arg, const struct client *c, FILE *out)
 {
@@ -85,6 +91,20 @@ static int on_command(const char *cmd, FILE *out, void *arg)
 	return 0;
 }
 
+/* The metrics file, rewritten with the status file (same interval). */
+static void on_metrics(const struct status_view *v)
+{
+	static int failed;
+
+	if (metrics_write_file(d.cfg.metrics_file, v, time(NULL)) < 0) {
+		if (!failed)
+			log_warn("cannot write metrics file %s", d.cfg.metrics_file);
+		failed = 1;
+	} else {
+		failed = 0;
+	}
+}
+
 static void on_status_timer(void *arg)
 {
 	static int failed;
@@ -92,6 +112,10 @@ static void on_status_timer(void *arg)
 
 	(void)arg;
 	status_view_fill(&v);
+	if (d.cfg.metrics_file[0])
+		on_metrics(&v);
+	if (!d.cfg.status_file[0])
+		return;
 	if (status_write_file(d.cfg.status_file, &v, time(NULL)) < 0) {
 		if (!failed)
 			log_warn("cannot write status file %s", d.cfg.status_file);
@@ -186,6 +210,8 @@ static void on_message(const struct mcp_msg *m, void *arg)
 	case MCP_UP:
 		snprintf(d.dev, sizeof(d.dev), "%s", m->field[0]);
 		log_info("device %s (%s) is up", d.dev, m->field[1]);
+		if (d.pending && instance_start(d.dev) < 0)
+			break;
 		if (fwd_up(d.dev) < 0)
 			log_warnx("no per-client delivery on %s: OpenVPN floods multicast to "
 				  "every client as without the plugin", d.dev);
@@ -295,6 +321,50 @@ static void __attribute__((noreturn)) startup_fail(const char *text)
 	exit(1);
 }
 
+static char err_last[PATH_MAX + 512];
+
+/*
+ * Start what depends on this instance's settings: the data path (its
+ * table and nflog group), the control socket, the status and metrics
+ * files. @dev: the tap, when settings still follow from it (else NULL).
+ * On failure the reason is in err_last; at the tap's UP it goes to
+ * OpenVPN's log and the helper exits, as it would have at startup.
+ */
+static int instance_start(const char *dev)
+{
+	char *err = err_last;
+	size_t errlen = sizeof(err_last);
+
+	if (dev) {
+		if (cfg_instance(&d.cfg, dev, if_nametoindex(dev), err, errlen) < 0)
+			goto fail;
+		log_info("instance %s: nft_table %s, nflog_group %d, control socket %s", dev,
+			 d.cfg.nft_table, d.cfg.nflog_group, d.cfg.control_socket);
+	}
+	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
+		/* The module that failed has logged why; pass that on. */
+		snprintf(err, errlen, "cannot start: %s", log_last_warning());
+		goto fail;
+	}
+	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", d.cfg.control_socket,
+			 strerror(errno));
+		goto fail;
+	}
+	if (d.cfg.status_file[0] || d.cfg.metrics_file[0])
+		d.status_timer = ev_timer(0, (uint64_t)d.cfg.status_interval * 1000,
+					  on_status_timer, NULL);
+	d.pending = 0;
+	return 0;
+fail:
+	if (dev) {
+		log_warnx("%s", err);
+		chan_send(MCP_ERROR, 0, (const char *[]){ err });
+		ev_stop();
+	}
+	return -1;
+}
+
 int daemon_run(const char *cfgpath, int plugin_fd)
 {
 	char err[PATH_MAX + 512];
@@ -321,22 +391,22 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
-	if (fwd_init(&d.cfg, d.reg, d.ms) < 0) {
-		/* The module that failed has logged why; pass that on. */
+	/* Explicit settings are checked now, so that OpenVPN refuses to start
+	 * on a conflict; those that follow from the tap, at its UP. */
+	d.pending = cfg_needs_instance(&d.cfg);
+	if (!d.pending && instance_start(NULL) < 0)
+		startup_fail(err_last);
+	if (d.pending && caps_check_privs() < 0) {
 		snprintf(err, sizeof(err), "cannot start: %s", log_last_warning());
 		startup_fail(err);
 	}
-	if (ctl_open(d.cfg.control_socket, on_command, NULL) < 0) {
-		snprintf(err, sizeof(err), "control socket %s: %s", d.cfg.control_socket,
-			 strerror(errno));
-		startup_fail(err);
-	}
-	if (d.cfg.status_file[0])
-		d.status_timer = ev_timer(0, (uint64_t)d.cfg.status_interval * 1000,
-					  on_status_timer, NULL);
+	if (d.pending)
+		log_info("the nftables table, nflog group, control socket and files follow from "
+			 "the tap's name; starting the data path when it is up");
 	if (chan_send(MCP_READY, 0, (const char *[]){ VERSION }) < 0)
 		fatal("cannot report ready to the plugin");
-	log_info("version %s ready; control socket %s", VERSION, d.cfg.control_socket);
+	log_info("version %s ready%s%s", VERSION, d.pending ? "" : "; control socket ",
+		 d.pending ? "" : d.cfg.control_socket);
 
 	if (ev_run() < 0)
 		log_warnx("event loop failed; shutting down");
@@ -345,8 +415,10 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	igmpd_exit();
 	fwd_exit();
 	ctl_close();
-	if (d.cfg.status_file[0])
+	if (!d.pending && d.cfg.status_file[0])
 		unlink(d.cfg.status_file);
+	if (!d.pending && d.cfg.metrics_file[0])
+		unlink(d.cfg.metrics_file);
 	chan_close();
 	reg_free(d.reg);
 	cfg_free(&d.cfg);

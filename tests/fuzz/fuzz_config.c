@@ -69,17 +69,22 @@ static void check_cfg(const struct cfg *c)
 	check_string(c->control_socket, sizeof(c->control_socket),
 		     "control_socket not terminated");
 	check_string(c->status_file, sizeof(c->status_file), "status_file not terminated");
+	check_string(c->metrics_file, sizeof(c->metrics_file), "metrics_file not terminated");
 	check_string(c->nft_table, sizeof(c->nft_table), "nft_table not terminated");
 	check_string(c->upstream, sizeof(c->upstream), "upstream not terminated");
 	if (c->control_socket[0] != '/')
 		die("control_socket is not absolute");
-	if (!c->nft_table[0] || !only(c->nft_table, "_"))
+	/* "%i" (the instance) is the one non-name sequence nft_table may hold. */
+	for (const char *p = strchr(c->nft_table, '%'); p; p = strchr(p + 1, '%'))
+		if (p[1] != 'i')
+			die("nft_table has a '%' that is not %i");
+	if (!c->nft_table[0] || !only(c->nft_table, "_%"))
 		die("nft_table is empty or has a bad character");
 	if (!only(c->upstream, "_.-") || !strcmp(c->upstream, ".") ||
 	    !strcmp(c->upstream, ".."))
 		die("upstream is not a valid interface name");
 	if (c->status_interval < 1 || c->status_interval > 86400 ||
-	    c->nflog_group < 1 || c->nflog_group > 65535 ||
+	    c->nflog_group < 0 || c->nflog_group > 65535 ||
 	    c->nflog_batch_ms < 0 || c->nflog_batch_ms > 100 ||
 	    c->log_level < 0 || c->log_level > 3)
 		die("a number is out of range");
@@ -96,6 +101,38 @@ static void check_cfg(const struct cfg *c)
 	    c->igmp.query_response_interval > 25 ||
 	    c->igmp.query_response_interval >= c->igmp.query_interval)
 		die("an igmp number is out of range");
+}
+
+/*
+ * Settled for a tap, a loaded config names a usable table and group, or
+ * says why not; explicit settings stay as they were.
+ */
+static void check_instance(const struct cfg *loaded)
+{
+	static const char *const devs[] = { "tap0", "tap-udp.1", "t" };
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		struct cfg c = *loaded;	/* the policy is shared, never freed here */
+
+		if (cfg_instance(&c, devs[i], 7, err, sizeof(err)) < 0) {
+			if (errno != ENAMETOOLONG || !err[0])
+				die("cfg_instance failed without a reason");
+			continue;
+		}
+		if (cfg_needs_instance(&c))
+			die("settled config still needs the instance");
+		if (!c.nft_table[0] || !only(c.nft_table, "_"))
+			die("settled nft_table has a bad character");
+		if (c.nflog_group < 1 || c.nflog_group > 65535)
+			die("settled nflog_group out of range");
+		if (loaded->nflog_group && c.nflog_group != loaded->nflog_group)
+			die("an explicit nflog_group changed");
+		if (!strstr(loaded->nft_table, "%i") && strcmp(c.nft_table, loaded->nft_table))
+			die("an explicit nft_table changed");
+		if (c.control_socket[0] != '/')
+			die("settled control_socket is not absolute");
+	}
 }
 
 static void check_prefixes(const struct policy_prefix *l, unsigned int n)
@@ -154,6 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg_load(&cfg, path, err, sizeof(err)) == 0) {
 		check_cfg(&cfg);
 		check_policy(&cfg.policy);
+		check_instance(&cfg);
 	} else {
 		if (errno != EINVAL)
 			die("a bad file fails without EINVAL");

@@ -40,8 +40,12 @@ static void test_defaults(void **state)
 
 	(void)state;
 	cfg_defaults(&cfg);
-	assert_string_equal(cfg.nft_table, "openvpn_mcast");
-	assert_int_equal(cfg.nflog_group, 1194);
+	/* Per instance: both follow from the tap (cfg_instance()). */
+	assert_string_equal(cfg.nft_table, "openvpn_mcast_%i");
+	assert_int_equal(cfg.nflog_group, 0);
+	assert_string_equal(cfg.control_socket, "/run/openvpn-mcast/%i.sock");
+	assert_string_equal(cfg.metrics_file, "");
+	assert_true(cfg_needs_instance(&cfg));
 	assert_int_equal(cfg.nflog_batch_ms, 10);
 	assert_int_equal(cfg.igmp.querier, QUERIER_AUTO);
 	assert_int_equal(cfg.igmp.version, 2);
@@ -103,7 +107,8 @@ static void test_errors_have_file_line(void **state)
 	(void)state;
 	expect_error("nflog_group = 1;\nbogus = 1;\n", 2, "unknown key 'bogus'");
 	expect_error("\n\nnflog_group = \"x\";\n", 3, "must be an integer");
-	expect_error("nflog_group = 0;\n", 1, "between 1 and 65535");
+	expect_error("nflog_group = -1;\n", 1, "between 0 and 65535");
+	expect_error("nft_table = \"a%x\";\n", 1, "letters, digits");
 	expect_error("control_socket = 5;\n", 1, "must be a string");
 	expect_error("control_socket = \"rel.sock\";\n", 1, "absolute path");
 	expect_error("nft_table = \"bad-name\";\n", 1, "letters, digits");
@@ -167,6 +172,47 @@ static void test_restart(void **state)
 	expect_error("restart = 3;\n", 1, "'restart' must be a group");
 }
 
+/* Two taps from one config file get their own table, group, socket and
+ * files; explicit settings win. */
+static void test_instance(void **state)
+{
+	struct cfg a, b, x;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&a, "metrics_file = \"/run/om/%i.prom\";\n"
+				  "status_file = \"/var/log/om-%i.csv\";\n", err, sizeof(err)), 0);
+	b = a;
+	assert_int_equal(cfg_instance(&a, "tap0", 7, err, sizeof(err)), 0);
+	assert_int_equal(cfg_instance(&b, "tap-udp.1", 8, err, sizeof(err)), 0);
+	assert_false(cfg_needs_instance(&a));
+	assert_string_equal(a.nft_table, "openvpn_mcast_tap0");
+	assert_string_equal(b.nft_table, "openvpn_mcast_tap_udp_1");
+	assert_int_equal(a.nflog_group, CFG_NFLOG_BASE + 7);
+	assert_int_equal(b.nflog_group, CFG_NFLOG_BASE + 8);
+	assert_string_equal(a.control_socket, "/run/openvpn-mcast/tap0.sock");
+	assert_string_equal(b.control_socket, "/run/openvpn-mcast/tap-udp.1.sock");
+	assert_string_equal(b.metrics_file, "/run/om/tap-udp.1.prom");
+	assert_string_equal(b.status_file, "/var/log/om-tap-udp.1.csv");
+
+	assert_int_equal(load(&x, "nft_table = \"mine\";\nnflog_group = 5;\n"
+				  "control_socket = \"/run/c.sock\";\n", err, sizeof(err)), 0);
+	assert_false(cfg_needs_instance(&x));
+	assert_int_equal(cfg_instance(&x, "tap3", 9, err, sizeof(err)), 0);
+	assert_string_equal(x.nft_table, "mine");
+	assert_int_equal(x.nflog_group, 5);
+	assert_string_equal(x.control_socket, "/run/c.sock");
+
+	/* The group is a u16. */
+	cfg_defaults(&x);
+	assert_int_equal(cfg_instance(&x, "tap0", 65535 - CFG_NFLOG_BASE, err, sizeof(err)), 0);
+	assert_int_equal(x.nflog_group, 65535);
+	cfg_defaults(&x);
+	assert_int_equal(cfg_instance(&x, "tap0", 65536 - CFG_NFLOG_BASE, err, sizeof(err)), -1);
+	assert_int_equal(errno, ERANGE);
+	assert_non_null(strstr(err, "set nflog_group"));
+}
+
 static void test_missing_file(void **state)
 {
 	struct cfg cfg;
@@ -219,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_upstream_errors),
 		cmocka_unit_test(test_upstream_names_fit_divert),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_instance),
 		cmocka_unit_test(test_missing_file),
 	};
 

@@ -171,8 +171,11 @@ int up_ingress(struct __sk_buff *skb)
 	__u32 zero = 0;
 	__u16 old_w, new_w;
 
+	/* Every packet goes on to the next filter (TC_ACT_UNSPEC, not OK, which
+	 * would end the chain): another instance's helper on this upstream
+	 * makes its own copies from it. */
 	if (dp_classify(data, end, DP_UPSTREAM_INGRESS, &p) != DP_COPY)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	gc = bpf_map_lookup_elem(&dp_groups, &p.group);
 	if (gc)
 		gc->up_in++;
@@ -180,11 +183,11 @@ int up_ingress(struct __sk_buff *skb)
 		drop_count(DP_DROP_TTL);
 		if (gc)
 			gc->up_ttl++;
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	cfg = bpf_map_lookup_elem(&dp_config, &zero);
 	if (!cfg || !cfg->tap_ifindex)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	__builtin_memcpy(eth, data, 12);
 	/* TTL is the high byte of the 16-bit word at IP offset 8. */
 	old_w = bpf_htons((__u16)p.ttl << 8 | data[DP_ETH_HLEN + 9]);
@@ -192,11 +195,11 @@ int up_ingress(struct __sk_buff *skb)
 	if (bpf_l3_csum_replace(skb, DP_ETH_HLEN + 10, old_w, new_w, 2) < 0 ||
 	    bpf_skb_store_bytes(skb, DP_ETH_HLEN + 8, &new_w, 2, 0) < 0 ||
 	    bpf_skb_store_bytes(skb, 6, cfg->tap_mac, 6, 0) < 0)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	copy_to_members(skb, cfg, &p, &gc);
 	/* The original goes on as it came. */
 	bpf_l3_csum_replace(skb, DP_ETH_HLEN + 10, new_w, old_w, 2);
 	bpf_skb_store_bytes(skb, DP_ETH_HLEN + 8, &old_w, 2, 0);
 	bpf_skb_store_bytes(skb, 0, eth, 12, 0);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
