@@ -341,7 +341,8 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	p->sock = sv[0];
 	if (helper_wait_ready(p, cfg.helper) < 0)
 		goto error;
-	plog(p, PLOG_NOTE, "helper %s running under its supervisor, pid %d", cfg.helper, (int)p->pid);
+	plog(p, PLOG_NOTE, "helper %s running as pid %d (the supervisor; it restarts the "
+	     "daemon if that crashes)", cfg.helper, (int)p->pid);
 	if (ovpnconf_self_has("client-to-client")) {
 		plog(p, PLOG_WARN, "client-to-client is set: OpenVPN relays multicast sent by one "
 		     "client to all other clients itself, past the tap; only multicast "
