@@ -14,12 +14,13 @@
 #   - no frame of a group reaches a client that is no member of it, at any
 #     moment (carol: none at all; alice none of G2, bob none of G1);
 #   - when OpenVPN stops, nothing of the helper's is left.
+# OM_TEST_QRI sets the query response interval (default 3 s).
 # Runs in standalone mode here (test_igmpproxy_helper_restart: igmpproxy, in
 # the VM), on the data path the helper picks (test_nflog_helper_restart:
 # nflog).
 . "$(dirname "$0")/../lib.sh"
 
-G1=239.1.1.1 G2=239.1.1.2 RATE=200 QRI=3
+G1=239.1.1.1 G2=239.1.1.2 RATE=200 QRI=${OM_TEST_QRI:-3}
 # W: deadline of each step of the restart.  Under emulation (tests/vm)
 # everything is 10-50x slower and the senders are capped.
 W=5
