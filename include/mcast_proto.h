@@ -35,6 +35,16 @@
  *     MCP_READY       [version]             helper initialised
  *     MCP_ERROR       [text]                helper failed to initialise
  *     MCP_LOG         [text]                a line for OpenVPN's log
+ *     MCP_STATE       [state, text]         from the supervisor: the helper's
+ *                                           state changed; state is "restarting"
+ *                                           (it crashed), "running" (restarted
+ *                                           and ready) or "down" (it crashed too
+ *                                           often and stays down); text is the
+ *                                           line for OpenVPN's log
+ *
+ * A supervisor (helper/daemon/supervise.c) sits between the two and relays
+ * every message; only MCP_STATE is its own. MCP_STATE was added to version 1:
+ * a peer that predates it rejects it as an unknown type (ENOMSG).
  */
 #ifndef MCAST_PROTO_H
 #define MCAST_PROTO_H
@@ -59,6 +69,7 @@ enum mcp_type {
 	MCP_READY = 64,
 	MCP_ERROR = 65,
 	MCP_LOG = 66,
+	MCP_STATE = 67,
 };
 
 /* A decoded message. Strings point into msg->buf and are NUL-terminated. */

@@ -1,10 +1,12 @@
 /*
  * openvpn-plugin-mcast - OpenVPN side of openvpn-mcast.
  *
- * At open (still root) it forks the privileged helper and waits for its
- * "ready". Afterwards it only forwards client events over a non-blocking
- * SOCK_SEQPACKET socket: OpenVPN is never kept waiting on the helper, and if
- * the helper is gone OpenVPN keeps serving its clients.
+ * At open (still root) it forks the privileged supervisor, which starts the
+ * helper (and restarts it when it crashes: OpenVPN may have dropped root by
+ * then), and waits for the helper's "ready". Afterwards it only forwards
+ * client events over a non-blocking SOCK_SEQPACKET socket: OpenVPN is never
+ * kept waiting on the helper, and if the helper is gone OpenVPN keeps
+ * serving its clients.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,13 +33,15 @@
 #define PLUGIN_API __attribute__((visibility("default")))
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 3000
-/* How long a disconnect waits for the helper's summary of the client. */
-#define SUMMARY_WAIT_MS 5
+/* How long a disconnect waits at most for the helper's summary of the
+ * client; it comes through the supervisor, so two hops. */
+#define SUMMARY_WAIT_MS 50
 
 struct plugin {
 	plugin_log_t log;
-	int sock;        /* our end of the socketpair, -1 once the helper is gone */
-	pid_t pid;       /* helper pid, 0 once reaped */
+	int sock;        /* our end of the socketpair, -1 once the supervisor is gone */
+	pid_t pid;       /* supervisor pid, 0 once reaped */
+	int helper_down; /* the supervisor gave up restarting the helper */
 	uint32_t next_id;
 	char upstream[16]; /* standalone upstream interface, "" = off */
 	char dev[16];      /* the tap, from UP */
@@ -71,9 +75,11 @@ static void helper_reap(struct plugin *p, int options)
 		return;
 	if (WIFEXITED(status))
 		plog(p, WEXITSTATUS(status) ? PLOG_ERR : PLOG_NOTE,
-		     "helper (pid %d) exited with status %d", (int)p->pid, WEXITSTATUS(status));
+		     "helper supervisor (pid %d) exited with status %d", (int)p->pid,
+		     WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		plog(p, PLOG_ERR, "helper (pid %d) killed by signal %d", (int)p->pid, WTERMSIG(status));
+		plog(p, PLOG_ERR, "helper supervisor (pid %d) killed by signal %d", (int)p->pid,
+		     WTERMSIG(status));
 	p->pid = 0;
 }
 
@@ -89,11 +95,15 @@ static void helper_lost(struct plugin *p, const char *why)
 	helper_reap(p, WNOHANG);
 }
 
-/* Pass on whatever the helper asked us to log; never waits. */
-static void helper_drain(struct plugin *p)
+/*
+ * Pass on whatever the helper asked us to log; never waits.
+ * Return: 1 if a line about client @want (not 0) was among it, else 0.
+ */
+static int helper_drain(struct plugin *p, uint32_t want)
 {
 	uint8_t buf[MCP_MAX_MSG + 1];
 	struct mcp_msg m;
+	int seen = 0;
 
 	while (p->sock >= 0) {
 		ssize_t n = recv(p->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
@@ -101,11 +111,11 @@ static void helper_drain(struct plugin *p)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				helper_lost(p, strerror(errno));
-			return;
+			return seen;
 		}
 		if (n == 0) {
 			helper_lost(p, "connection closed");
-			return;
+			return seen;
 		}
 		if (mcp_decode(buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n, &m) < 0) {
 			plog(p, PLOG_ERR, "bad message from helper (%zd bytes): %s", n, strerror(errno));
@@ -113,7 +123,14 @@ static void helper_drain(struct plugin *p)
 		}
 		if (m.type == MCP_LOG || m.type == MCP_ERROR)
 			plog(p, m.type == MCP_ERROR ? PLOG_ERR : PLOG_NOTE, "%s", m.field[0]);
+		if (m.type == MCP_LOG && want && m.client_id == want)
+			seen = 1;
+		if (m.type == MCP_STATE) {
+			p->helper_down = !strcmp(m.field[0], "down");
+			plog(p, strcmp(m.field[0], "running") ? PLOG_ERR : PLOG_NOTE, "%s", m.field[1]);
+		}
 	}
+	return seen;
 }
 
 static int helper_send(struct plugin *p, uint8_t type, uint32_t id, const char *const *fields)
@@ -121,7 +138,7 @@ static int helper_send(struct plugin *p, uint8_t type, uint32_t id, const char *
 	uint8_t buf[MCP_MAX_MSG];
 	int n;
 
-	helper_drain(p);
+	helper_drain(p, 0);
 	if (p->sock < 0)
 		return -1;
 	n = mcp_encode(buf, sizeof(buf), type, id, fields);
@@ -145,7 +162,8 @@ static void helper_exec(int fd, const char *path, const char *cfgpath)
 {
 	char fdarg[16];
 	sigset_t none;
-	const char *argv[] = { path, "--plugin-fd", fdarg, cfgpath ? "-c" : NULL, cfgpath, NULL };
+	const char *argv[] = { path, "--supervise", "--plugin-fd", fdarg, cfgpath ? "-c" : NULL,
+			       cfgpath, NULL };
 
 	if (fd != HELPER_FD) {
 		if (dup2(fd, HELPER_FD) < 0)
@@ -323,7 +341,8 @@ PLUGIN_API int openvpn_plugin_open_v3(const int v3structver,
 	p->sock = sv[0];
 	if (helper_wait_ready(p, cfg.helper) < 0)
 		goto error;
-	plog(p, PLOG_NOTE, "helper %s running as pid %d", cfg.helper, (int)p->pid);
+	plog(p, PLOG_NOTE, "helper %s running as pid %d (the supervisor; it restarts the "
+	     "daemon if that crashes)", cfg.helper, (int)p->pid);
 	if (ovpnconf_self_has("client-to-client")) {
 		plog(p, PLOG_WARN, "client-to-client is set: OpenVPN relays multicast sent by one "
 		     "client to all other clients itself, past the tap; only multicast "
@@ -368,6 +387,28 @@ static int on_up(struct plugin *p, const char *envp[])
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
 
+/*
+ * The helper answers a disconnect at once with the client's summary line;
+ * waiting for it (a few ms) keeps it next to OpenVPN's own disconnect lines
+ * and puts it out now rather than at the next event.
+ */
+static void summary_wait(struct plugin *p, uint32_t id)
+{
+	struct timespec t0, t;
+	int left = SUMMARY_WAIT_MS;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (left > 0 && p->sock >= 0) {
+		struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
+
+		if (poll(&pfd, 1, left) <= 0 || helper_drain(p, id))
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = SUMMARY_WAIT_MS - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+					       (t.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+}
+
 PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 					  struct openvpn_plugin_args_func_in const *args,
 					  struct openvpn_plugin_args_func_return *ret)
@@ -400,7 +441,8 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 		 * groups, or none because the helper is gone. */
 		plog(p, PLOG_NOTE, "event=connect id=%u cn=%s ip=%s real=%s policy=%s", id,
 		     cn ? cn : "", pool && *pool ? pool : "-", real,
-		     p->sock >= 0 ? policy_for(&p->policy, cn)->name : "none(helper-down)");
+		     p->sock >= 0 && !p->helper_down ? policy_for(&p->policy, cn)->name
+							     : "none(helper-down)");
 		helper_send(p, MCP_CONNECT, id, (const char *[]){ cn, pool, real });
 		break;
 	}
@@ -410,14 +452,8 @@ PLUGIN_API int openvpn_plugin_func_v3(const int v3structver,
 				    (const char *[]){ argv[1], argv[2], argv[3] });
 		break;
 	case OPENVPN_PLUGIN_CLIENT_DISCONNECT:
-		if (helper_send(p, MCP_DISCONNECT, id, NULL) == 0) {
-			/* The helper answers at once with the client's summary line;
-			 * a few ms keep it next to OpenVPN's own disconnect lines. */
-			struct pollfd pfd = { .fd = p->sock, .events = POLLIN };
-
-			if (poll(&pfd, 1, SUMMARY_WAIT_MS) > 0)
-				helper_drain(p);
-		}
+		if (helper_send(p, MCP_DISCONNECT, id, NULL) == 0 && !p->helper_down)
+			summary_wait(p, id);
 		break;
 	}
 	/* Never refuse a client because of us. */
@@ -449,7 +485,7 @@ PLUGIN_API void openvpn_plugin_close_v1(openvpn_plugin_handle_t handle)
 	struct plugin *p = handle;
 	int lost;
 
-	helper_drain(p);
+	helper_drain(p, 0);
 	lost = p->sock < 0;	/* the helper went away before we stopped it */
 	helper_stop(p);
 	if (lost)

@@ -1027,12 +1027,24 @@ om_smcroute_ready() {
 		om_nsx srv grep -q ' tap0 ' /proc/net/ip_mr_vif
 }
 
-# om_helper_pids - pids of helper processes in the server namespace, one
-# per line.
+# om_helper_pids - pids of helper daemons in the server namespace, one per
+# line (not their supervisors: see om_supervisor_pids).
 om_helper_pids() {
 	local p
 	for p in $(ip netns pids "$(om_ns srv)"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] && echo "$p"
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] || continue
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline" | grep -qx -- --supervise || echo "$p"
+	done
+	return 0
+}
+
+# om_supervisor_pids - pids of the helpers' supervisors (openvpn-mcast-helper
+# --supervise, forked by the plugin) in the server namespace.
+om_supervisor_pids() {
+	local p
+	for p in $(ip netns pids "$(om_ns srv)"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$OM_HELPER" ] || continue
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline" | grep -qx -- --supervise && echo "$p"
 	done
 	return 0
 }

@@ -31,6 +31,8 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->igmp.robustness = 2;
 	cfg->igmp.query_interval = 125;
 	cfg->igmp.query_response_interval = 10;
+	cfg->restart.crashes = 5;
+	cfg->restart.window = 60;
 	policy_init(&cfg->policy);
 }
 
@@ -316,6 +318,30 @@ out:
 	return rc;
 }
 
+/* restart = { crashes = N; window = M; }: the supervisor's crash-loop limit. */
+static int cfg_restart(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
+{
+	int n = config_setting_length(grp);
+
+	if (config_setting_type(grp) != CONFIG_TYPE_GROUP)
+		return cfg_fail(e, grp, "'restart' must be a group: restart = { ... };");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		const char *k = config_setting_name(s);
+		int rc;
+
+		if (!strcmp(k, "crashes"))
+			rc = cfg_int(e, s, &cfg->restart.crashes, 1, 1000);
+		else if (!strcmp(k, "window"))
+			rc = cfg_int(e, s, &cfg->restart.window, 1, 86400);
+		else
+			rc = cfg_fail(e, s, "unknown key 'restart.%s'", k);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 {
 	struct cfg_err e = { err, errlen, path };
@@ -377,6 +403,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_user(&e, s, cfg->user, sizeof(cfg->user));
 		else if (!strcmp(k, "policy"))
 			rc = cfg_policy(cfg, &e, s);
+		else if (!strcmp(k, "restart"))
+			rc = cfg_restart(cfg, &e, s);
 		else
 			rc = cfg_fail(&e, s, "unknown key '%s'", k);
 	}

@@ -31,6 +31,10 @@ struct cfg {
 		int query_interval;         /* seconds */
 		int query_response_interval;/* seconds (at most 25: v2 max resp code) */
 	} igmp;
+	struct {
+		int crashes;                /* this many crashes within window: stay down */
+		int window;                 /* seconds */
+	} restart;
 	struct policy policy;          /* per-client groups and caps */
 };
 

@@ -19,6 +19,7 @@ int mcp_field_count(uint8_t type)
 		return 1;
 	case MCP_UP:
 	case MCP_OPTION:
+	case MCP_STATE:
 		return 2;
 	case MCP_CONNECT:
 	case MCP_LEARN:
@@ -39,6 +40,7 @@ const char *mcp_type_name(uint8_t type)
 	case MCP_READY: return "ready";
 	case MCP_ERROR: return "error";
 	case MCP_LOG: return "log";
+	case MCP_STATE: return "state";
 	}
 	return "unknown";
 }

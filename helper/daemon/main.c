@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "divert.h"
 #include "log.h"
+#include "supervise.h"
 #include "table.h"
 #include "tcbpf.h"
 #include "upstream.h"
@@ -196,13 +197,15 @@ static void usage(FILE *f)
 	      "       openvpn-mcast-helper cleanup [-c CONFIG] [-d TAP]  (a dead helper's leftovers)\n"
 	      "       openvpn-mcast-helper -t -c CONFIG        (check a config file)\n"
 	      "       openvpn-mcast-helper -V                  (print the version)\n"
-	      "The daemon itself is started by openvpn-plugin-mcast.so (--plugin-fd).\n", f);
+	      "The daemon itself is started by openvpn-plugin-mcast.so (--supervise --plugin-fd):\n"
+	      "a supervisor that starts the daemon and restarts it when it crashes.\n", f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "plugin-fd", required_argument, NULL, 'p' },
+		{ "supervise", no_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
@@ -210,7 +213,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cfgpath = NULL;
-	int plugin_fd = -1, test = 0, ch;
+	int plugin_fd = -1, test = 0, supervise = 0, ch;
 	char err[PATH_MAX + 512];
 
 	cfg_defaults(&cfg);
@@ -222,6 +225,9 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'p':
 			plugin_fd = atoi(optarg);
+			break;
+		case 'S':
+			supervise = 1;
 			break;
 		case 'c':
 			cfgpath = optarg;
@@ -260,6 +266,18 @@ int main(int argc, char **argv)
 	if (plugin_fd < 0) {
 		usage(stderr);
 		return 2;
+	}
+	if (supervise) {
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		log_init("openvpn-mcast-supervisor", 1, 1, LOG_LVL_INFO);
+		/* The helper is started by the path we were started by; that is
+		 * the installed binary even after a package upgrade. */
+		if (argv[0][0] == '/' || n <= 0)
+			return supervise_run(argv[0], cfgpath, plugin_fd);
+		self[n] = '\0';
+		return supervise_run(self, cfgpath, plugin_fd);
 	}
 	log_init("openvpn-mcast-helper", 1, 1, LOG_LVL_INFO);
 	return daemon_run(cfgpath, plugin_fd);

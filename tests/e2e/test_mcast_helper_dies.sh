@@ -1,7 +1,9 @@
 #!/bin/bash
 # test_mcast_helper_dies - what happens when the helper dies (SIGKILL: no
-# cleanup of its own).  Decided behaviour (plugin.c, helper_lost()): its
-# data path stays.  On the nflog path that is the nftables diversion, so
+# cleanup of its own) together with its supervisor, so that nothing restarts
+# it (a helper killed alone is restarted: test_helper_restart; one that
+# keeps crashing stays down: test_helper_crash_loop).  Decided behaviour
+# (plugin.c, helper_lost()): its data path stays.  On the nflog path that is the nftables diversion, so
 # clients get no routed multicast rather than all of it, until OpenVPN
 # restarts; on the bpf path the tc programs and their maps go on copying
 # to the members of that moment.
@@ -9,9 +11,11 @@
 #   2) helper killed: status queries fail, OpenVPN and its clients stay up,
 #      no client that is no member gets routed multicast (no flooding), and
 #      on the bpf path alice still gets G1;
-#   3) OpenVPN restarts (SIGHUP reopens the plugin; igmpproxy, if it feeds
-#      the tap, is restarted for the new tap0): a new helper takes over the stale diversion and
-#      alice gets G1 again, carol still nothing.
+#   3) OpenVPN restarts (SIGHUP: the plugin, which lost its supervisor,
+#      removes the dead helper's leftovers with `openvpn-mcast-helper
+#      cleanup` and is opened again; igmpproxy, if it feeds the tap, is
+#      restarted for the new tap0): a new helper runs, alice gets G1 again,
+#      carol still nothing.
 . "$(dirname "$0")/../lib.sh"
 
 G1=239.1.1.1 N=500 RATE=500
@@ -40,10 +44,16 @@ keep_burst alive
 
 # --- 2) helper killed -----------------------------------------------------------
 helper=$(om_helper_pids)
+sup=$(om_supervisor_pids)
 om_assert_eq "$(wc -w <<<"$helper")" 1 "helper processes"
+om_assert_eq "$(wc -w <<<"$sup")" 1 "supervisor processes"
+# The supervisor stopped first: it must not restart the helper in between.
+kill -STOP "$sup"
 kill -KILL "$helper"
-om_log "killed helper pid $helper"
+kill -KILL "$sup"
+om_log "killed helper pid $helper and its supervisor pid $sup"
 om_wait 5 "helper process gone" om_not_alive "$helper"
+om_wait 5 "supervisor process gone" om_not_alive "$sup"
 # The plugin only runs on OpenVPN's events and cannot notice at once; the
 # operator's status query fails, though.
 if om_status >/dev/null 2>&1; then
@@ -82,6 +92,8 @@ for i in 1 2 3; do
 done
 om_wait_status
 om_assert_eq "$(om_helper_pids | wc -w)" 1 "helper processes after the restart"
+grep -q 'PLUGIN openvpn-mcast: removed what the dead helper left in the kernel' "$OM_OUT/server.log" ||
+	om_fail "the plugin did not clean up after its lost helper at the restart (see server.log)"
 # A hard restart recreates tap0; igmpproxy keeps its old multicast
 # interface for it and would route nothing into the new one, so the
 # operator restarts igmpproxy too.  (Standalone: the new helper joins.)

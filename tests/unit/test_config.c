@@ -151,27 +151,25 @@ static void test_upstream_errors(void **state)
 	expect_error("upstream = 5;\n", 1, "must be a string");
 }
 
-/* `user`: a name, looked up only when the helper drops privileges. */
-static void test_user(void **state)
+/* restart = { crashes; window; }: the supervisor's crash-loop limit. */
+static void test_restart(void **state)
 {
 	struct cfg cfg;
 	char err[512];
 
 	(void)state;
 	cfg_defaults(&cfg);
-	assert_string_equal(cfg.user, "");		/* stays root */
-	assert_int_equal(load(&cfg, "user = \"nobody\";\n", err, sizeof(err)), 0);
-	assert_string_equal(cfg.user, "nobody");
-	/* Unknown users are the helper's concern at the drop, not the
-	 * loader's: the plugin reads this file too. */
-	assert_int_equal(load(&cfg, "user = \"no-such-user\";\n", err, sizeof(err)), 0);
-	expect_error("\nuser = \"\";\n", 2, "user must be a user name");
-	expect_error("user = \"a:b\";\n", 1, "user must be a user name");
-	expect_error("user = \"a b\";\n", 1, "user must be a user name");
-	expect_error("user = \"-x\";\n", 1, "user must be a user name");
-	expect_error("user = 65534;\n", 1, "must be a string");
-	expect_error("user = \"0123456789012345678901234567890123456789012345678901234567890123\";\n",
-		     1, "too long");
+	assert_int_equal(cfg.restart.crashes, 5);
+	assert_int_equal(cfg.restart.window, 60);
+	assert_int_equal(load(&cfg, "restart = { crashes = 1; window = 600; };\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.restart.crashes, 1);
+	assert_int_equal(cfg.restart.window, 600);
+	assert_int_equal(load(&cfg, "restart = { window = 10; };\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.restart.crashes, 5);
+	expect_error("\nrestart = { crashes = 0; };\n", 2, "'crashes' must be between 1 and 1000");
+	expect_error("restart = { window = 0; };\n", 1, "'window' must be between 1 and 86400");
+	expect_error("restart = { tries = 3; };\n", 1, "unknown key 'restart.tries'");
+	expect_error("restart = 3;\n", 1, "'restart' must be a group");
 }
 
 /* Two taps from one config file get their own table, group, socket and
@@ -213,6 +211,29 @@ static void test_instance(void **state)
 	assert_int_equal(cfg_instance(&x, "tap0", 65536 - CFG_NFLOG_BASE, err, sizeof(err)), -1);
 	assert_int_equal(errno, ERANGE);
 	assert_non_null(strstr(err, "set nflog_group"));
+}
+
+/* `user`: a name, looked up only when the helper drops privileges. */
+static void test_user(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_string_equal(cfg.user, "");		/* stays root */
+	assert_int_equal(load(&cfg, "user = \"nobody\";\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.user, "nobody");
+	/* Unknown users are the helper's concern at the drop, not the
+	 * loader's: the plugin reads this file too. */
+	assert_int_equal(load(&cfg, "user = \"no-such-user\";\n", err, sizeof(err)), 0);
+	expect_error("\nuser = \"\";\n", 2, "user must be a user name");
+	expect_error("user = \"a:b\";\n", 1, "user must be a user name");
+	expect_error("user = \"a b\";\n", 1, "user must be a user name");
+	expect_error("user = \"-x\";\n", 1, "user must be a user name");
+	expect_error("user = 65534;\n", 1, "must be a string");
+	expect_error("user = \"0123456789012345678901234567890123456789012345678901234567890123\";\n",
+		     1, "too long");
 }
 
 static void test_missing_file(void **state)
@@ -266,8 +287,9 @@ int main(void)
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_upstream_errors),
 		cmocka_unit_test(test_upstream_names_fit_divert),
-		cmocka_unit_test(test_user),
+		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_instance),
+		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_missing_file),
 	};
 

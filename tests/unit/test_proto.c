@@ -36,7 +36,7 @@ static void test_roundtrip_every_type(void **state)
 {
 	static const uint8_t types[] = { MCP_UP, MCP_DOWN, MCP_CONNECT, MCP_LEARN,
 					 MCP_DISCONNECT, MCP_OPTION, MCP_READY,
-					 MCP_ERROR, MCP_LOG };
+					 MCP_ERROR, MCP_LOG, MCP_STATE };
 	const char *f[MCP_MAX_FIELDS] = { "a", "", NULL, "d" };
 	uint8_t buf[MCP_MAX_MSG];
 	struct mcp_msg m;
