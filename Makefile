@@ -192,7 +192,8 @@ tests/tools/churn: tests/tools/churn.c helper/core/proto.c include/mcast_proto.h
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/tools/churn.c helper/core/proto.c
 
 # `sudo make check-asan`: the unit tests and every host e2e test but those
-# that need a VM, test_install, test_churn_valgrind, test_helper_caps and
+# that need a VM, test_install, test_deb_package, test_churn_valgrind,
+# test_helper_caps and
 # the speed measurements test_igmp_latency, test_bench_smoke and test_demo
 # (why: tests/check-asan.sh) with the helper and the units built with
 # -fsanitize=address,undefined -fno-sanitize-recover=all, in a copy of the

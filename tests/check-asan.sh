@@ -21,8 +21,9 @@
 # to ASAN_DIR/reports (log_path) and listed at the end.
 #
 # Not run here: the tests that need kernel multicast routing (a VM, slow),
-# test_install (it runs `make install` with another PREFIX, which rebuilds
-# part of the helper without the sanitizers), test_churn_valgrind
+# test_install and test_deb_package (they run `make install` with another
+# PREFIX or build the package, which rebuilds the helper without the
+# sanitizers), test_churn_valgrind
 # (valgrind cannot run an ASan binary) and
 # test_helper_caps (the helper runs as nobody and is then not dumpable, so
 # LeakSanitizer cannot stop its threads at exit); memcheck covers leaks of
@@ -38,7 +39,7 @@ DIR=${ASAN_DIR:-$ROOT/tests/out/asan}
 TREE="$DIR/tree"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 FLAGS="-O1 -g -fno-omit-frame-pointer $SAN"
-EXCLUDE="test_churn_valgrind test_helper_caps test_install test_igmp_latency test_bench_smoke test_demo"
+EXCLUDE="test_churn_valgrind test_helper_caps test_install test_deb_package test_igmp_latency test_bench_smoke test_demo"
 
 rm -rf "$DIR"
 mkdir -p "$TREE" "$DIR/reports"
