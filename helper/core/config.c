@@ -260,8 +260,11 @@ static int cfg_policy_entry(struct cfg_err *e, const config_setting_t *grp, stru
 	return 0;
 }
 
-/* policy = { default = { ... }; clients = ( { common_name = ...; ... }, ... ); }; */
-static int cfg_policy(struct cfg *cfg, struct cfg_err *e, const config_setting_t *grp)
+/*
+ * policy = { default = { ... }; clients = ( { common_name = ...; ... }, ... ); };
+ * into @out, which the caller installs only once the whole file has loaded.
+ */
+static int cfg_policy(struct policy *out, struct cfg_err *e, const config_setting_t *grp)
 {
 	struct policy np;
 	struct policy_entry def, *ents = NULL;
@@ -310,7 +313,7 @@ static int cfg_policy(struct cfg *cfg, struct cfg_err *e, const config_setting_t
 			cfg_fail(e, grp, "out of memory");
 		goto out;
 	}
-	policy_move(&cfg->policy, &np);
+	policy_move(out, &np);
 	rc = 0;
 out:
 	free(ents);
@@ -345,11 +348,14 @@ static int cfg_restart(struct cfg *cfg, struct cfg_err *e, const config_setting_
 int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 {
 	struct cfg_err e = { err, errlen, path };
+	struct policy pol;
+	int have_pol = 0;
 	config_t lc;
 	const config_setting_t *root;
 	int n, rc = 0;
 	FILE *f;
 
+	policy_init(&pol);
 	f = fopen(path, "r");
 	if (!f) {
 		int saved = errno;
@@ -401,8 +407,10 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_datapath(cfg, &e, s);
 		else if (!strcmp(k, "user"))
 			rc = cfg_user(&e, s, cfg->user, sizeof(cfg->user));
-		else if (!strcmp(k, "policy"))
-			rc = cfg_policy(cfg, &e, s);
+		else if (!strcmp(k, "policy")) {
+			rc = cfg_policy(&pol, &e, s);
+			have_pol = rc == 0;
+		}
 		else if (!strcmp(k, "restart"))
 			rc = cfg_restart(cfg, &e, s);
 		else
@@ -422,6 +430,10 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 		if (rc == 0 && !cfg->nft_table[0])
 			rc = cfg_fail(&e, config_lookup(&lc, "nft_table"), "nft_table is empty");
 	}
+	/* A file that fails anywhere leaves the policy in force alone. */
+	if (rc == 0 && have_pol)
+		policy_move(&cfg->policy, &pol);
+	policy_free(&pol);
 	config_destroy(&lc);
 	return rc;
 }

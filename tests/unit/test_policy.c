@@ -224,6 +224,9 @@ static void test_config_errors(void **state)
 	expect_error("policy = { extra = 1; };\n", "unknown key 'policy.extra'");
 	expect_error("policy = { clients = { a = 1; }; };\n", "must be a list");
 	expect_error("policy = 3;\n", "'policy' must be a group");
+	/* A good policy in a file that fails later is not installed either. */
+	expect_error("policy = { clients = ( { common_name = \"a\"; } ); };\nnft_table = \"a-b\";\n",
+		     "nft_table may only contain");
 }
 
 /* The commented example in sample-config loads as documented. */
