@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "metrics.h"
 #include "registry.h"
@@ -235,30 +233,5 @@ out:
 
 int metrics_write_file(const char *path, const struct status_view *v, time_t now)
 {
-	char tmp[4096];
-	FILE *f;
-	int saved;
-
-	/* node_exporter reads only *.prom: the temporary file is not one. */
-	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	if (fchmod(fileno(f), 0644) < 0 || metrics_write(f, v, now) < 0 || fflush(f) != 0) {
-		saved = errno;
-		fclose(f);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return 0;
+	return status_file_replace(path, metrics_write, v, now);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -68,20 +69,24 @@ int status_write(FILE *out, const struct status_view *v, time_t now)
 	return 0;
 }
 
-int status_write_file(const char *path, const struct status_view *v, time_t now)
+int status_file_replace(const char *path,
+			int (*render)(FILE *, const struct status_view *, time_t),
+			const struct status_view *v, time_t now)
 {
 	char tmp[4096];
 	FILE *f;
 	int saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	/* Not named *.prom: node_exporter reads only those. */
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	if (status_write(f, v, now) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+	if (fchmod(fileno(f), 0644) < 0 || render(f, v, now) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) < 0) {
 		saved = errno;
 		fclose(f);
 		unlink(tmp);
@@ -95,4 +100,9 @@ int status_write_file(const char *path, const struct status_view *v, time_t now)
 		return -1;
 	}
 	return 0;
+}
+
+int status_write_file(const char *path, const struct status_view *v, time_t now)
+{
+	return status_file_replace(path, status_write, v, now);
 }

@@ -39,6 +39,15 @@ struct status_view {
 int status_write(FILE *out, const struct status_view *v, time_t now);
 
 /**
+ * status_file_replace() - replace @path whole, never half-written: @render
+ * writes into a temporary file beside it, which is synced, given mode 0644
+ * and renamed over @path. Return 0, or -1 with errno (no temporary left).
+ */
+int status_file_replace(const char *path,
+			int (*render)(FILE *, const struct status_view *, time_t),
+			const struct status_view *v, time_t now);
+
+/**
  * status_write_file() - write the report to @path atomically (temporary
  * file in the same directory, then rename). Return 0, or -1 with errno.
  */
