@@ -509,13 +509,30 @@ uint64_t tcbpf_drops(enum dp_drop why)
 	return sum;
 }
 
+/* Delete the entries of the u32-keyed map @fd that @keep() does not want. */
+static void sweep_u32(int fd, int (*keep)(void *arg, uint32_t key), void *arg)
+{
+	uint32_t key, next, *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (keep(arg, key))
+			continue;
+		bpf_map_delete_elem(fd, &key);
+		prev = NULL;	/* the walk restarts after a deletion */
+	}
+}
+
+static int has_members(void *ms, uint32_t group)
+{
+	return mship_member_count(ms, group) > 0;
+}
+
 int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg)
 {
 	int lfd = bpf_map__fd(tb.skel->maps.dp_lists);
-	int gfd = bpf_map__fd(tb.skel->maps.dp_groups);
-	int cfd = bpf_map__fd(tb.skel->maps.dp_clients);
 	struct dp_key key, next, *prev = NULL;
-	uint32_t k32, n32, *p32 = NULL;
 	int n = 0;
 
 	while (bpf_map_get_next_key(lfd, prev, &next) == 0) {
@@ -524,26 +541,11 @@ int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t 
 		if (mship_member_count(ms, key.group))
 			continue;
 		bpf_map_delete_elem(lfd, &key);
-		prev = NULL;	/* the walk restarts after a deletion */
+		prev = NULL;
 		n++;
 	}
-	while (bpf_map_get_next_key(gfd, p32, &n32) == 0) {
-		k32 = n32;
-		p32 = &k32;
-		if (mship_member_count(ms, k32))
-			continue;
-		bpf_map_delete_elem(gfd, &k32);
-		p32 = NULL;
-	}
-	p32 = NULL;
-	while (bpf_map_get_next_key(cfd, p32, &n32) == 0) {
-		k32 = n32;
-		p32 = &k32;
-		if (client_known(arg, k32))
-			continue;
-		bpf_map_delete_elem(cfd, &k32);
-		p32 = NULL;
-	}
+	sweep_u32(bpf_map__fd(tb.skel->maps.dp_groups), has_members, (void *)ms);
+	sweep_u32(bpf_map__fd(tb.skel->maps.dp_clients), client_known, arg);
 	tb.adopted = 0;
 	return n;
 }
