@@ -147,12 +147,13 @@ static void rule_build(struct policy *p, struct policy_rule *r, const struct pol
 {
 	*r = *base;
 	memcpy(r->name, e->name, sizeof(r->name));
+	/* An empty list points nowhere: the pool may not exist at all. */
 	if (e->has_allow) {
-		r->allow = p->pool + e->allow_off;
+		r->allow = e->nallow ? p->pool + e->allow_off : NULL;
 		r->nallow = e->nallow;
 	}
 	if (e->has_deny) {
-		r->deny = p->pool + e->deny_off;
+		r->deny = e->ndeny ? p->pool + e->deny_off : NULL;
 		r->ndeny = e->ndeny;
 	}
 	if (e->has_groups)
