@@ -84,7 +84,7 @@ int tcbpf_present(int upstream);
  */
 int tcbpf_sync_group(const struct mship *ms, uint32_t group);
 
-/** tcbpf_client_add() - zeroed counters for client @id. */
+/** tcbpf_client_add() - zeroed counters for client @id, unless it has some (taken over). */
 int tcbpf_client_add(uint32_t id);
 
 /** tcbpf_client_del() - forget client @id's counters. */
