@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csum.h"
 #include "mcast_proto.h"
 
 #define MAX_SLOTS 4096
@@ -179,19 +180,6 @@ static int chan_drain(void)
 	return ready;
 }
 
-static uint16_t csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* An IGMPv2 report (type 0x16) or leave (0x17) of slot @i for group @k. */
 static void write_igmp(int i, int k, uint8_t type)
 {
@@ -208,11 +196,11 @@ static void write_igmp(int i, int k, uint8_t type)
 	ip[12] = 10; ip[13] = 8; ip[14] = (uint8_t)(1 + (i >> 8)); ip[15] = (uint8_t)i;
 	memcpy(ip + 16, &dn, 4);
 	ip[20] = 0x94; ip[21] = 0x04;	/* router alert */
-	c = csum(ip, 24);
+	c = csum_inet(ip, 24);
 	ip[10] = c >> 8; ip[11] = c & 0xff;
 	ig[0] = type;
 	memcpy(ig + 4, &gn, 4);
-	c = csum(ig, 8);
+	c = csum_inet(ig, 8);
 	ig[2] = c >> 8; ig[3] = c & 0xff;
 	/* The tap queue is deep; a full one would lose a report the ground
 	 * truth counts on, so wait for room rather than drop. */
