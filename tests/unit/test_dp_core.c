@@ -97,6 +97,94 @@ static void test_classify_short(void **state)
 	(void)n;
 }
 
+/* Ethernet + IPv6 header: 33:33 MAC, 2001:db8::5 -> @group, next header
+ * @nh, hop limit 8. */
+static size_t frame6(uint8_t *f, const char *group, uint8_t nh)
+{
+	static const uint8_t eth[14] = { 0x33, 0x33, 0x00, 0x00, 0x80, 0x01,
+					 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x86, 0xdd };
+
+	memset(f, 0, 96);
+	memcpy(f, eth, 14);
+	f[14] = 0x60;
+	f[19] = 8;	/* payload length */
+	f[20] = nh;
+	f[21] = 8;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::5", f + 22), 1);
+	assert_int_equal(inet_pton(AF_INET6, group, f + 38), 1);
+	return 14 + 40 + 8;
+}
+
+static void test_classify6(void **state)
+{
+	uint8_t f[96], a[16];
+	struct dp_pkt p;
+	size_t n = frame6(f, "ff3e::8000:1", 17);
+
+	(void)state;
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_COPY);
+	assert_true(p.v6);
+	assert_int_equal(p.group, 0);
+	assert_int_equal(p.src, 0);
+	assert_int_equal(p.ttl, 8);
+	inet_pton(AF_INET6, "ff3e::8000:1", a);
+	assert_memory_equal(p.g6.a, a, 16);
+	inet_pton(AF_INET6, "2001:db8::5", a);
+	assert_memory_equal(p.s6.a, a, 16);
+	assert_int_equal(dp_classify(f, f + n, DP_UPSTREAM_INGRESS, &p), DP_COPY);
+	/* Site, organisation, global and admin scopes, any flags. */
+	n = frame6(f, "ff05::1:3", 17);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_COPY);
+	n = frame6(f, "ff15::42", 17);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_COPY);
+	n = frame6(f, "ff04::1", 58);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_COPY);
+	/* An IPv4 frame after an IPv6 one: not IPv6 any more. */
+	n = frame(f, "239.1.1.1", 17);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_COPY);
+	assert_false(p.v6);
+}
+
+static void test_classify6_passes(void **state)
+{
+	static const char *const local[] = { "ff02::1", "ff02::16", "ff02::1:ff00:5", "ff01::1",
+					     "ff12::8000:1", "ff00::1", "ff30::1" };
+	uint8_t f[96];
+	struct dp_pkt p;
+	size_t n;
+
+	(void)state;
+	/* Node- and link-local scope (ND, MLD queries) and scope 0 reach everyone. */
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		n = frame6(f, local[i], 17);
+		assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+		assert_int_equal(dp_classify(f, f + n, DP_UPSTREAM_INGRESS, &p), DP_PASS);
+	}
+	/* MLD: a Hop-by-Hop header first, even to a routable group. */
+	n = frame6(f, "ff3e::8000:1", 0);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+	assert_int_equal(dp_classify(f, f + n, DP_UPSTREAM_INGRESS, &p), DP_PASS);
+	/* Unicast IPv6. */
+	n = frame6(f, "2001:db8::9", 17);
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+	/* Our own copies: unicast destination MAC; other multicast MACs. */
+	n = frame6(f, "ff3e::8000:1", 17);
+	f[0] = 0x02;
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+	n = frame6(f, "ff3e::8000:1", 17);
+	f[1] = 0x00;
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+	/* The IPv6 EtherType with a version 4 header. */
+	n = frame6(f, "ff3e::8000:1", 17);
+	f[14] = 0x45;
+	assert_int_equal(dp_classify(f, f + n, DP_TAP_EGRESS, &p), DP_PASS);
+	/* Every length short of the whole IPv6 header. */
+	n = frame6(f, "ff3e::8000:1", 17);
+	for (size_t len = 0; len < 54; len++)
+		assert_int_equal(dp_classify(f, f + len, DP_TAP_EGRESS, &p), DP_PASS);
+	assert_int_equal(dp_classify(f, f + 54, DP_TAP_EGRESS, &p), DP_COPY);
+}
+
 static void test_select(void **state)
 {
 	static struct dp_list sg, g;
@@ -131,6 +219,7 @@ static void test_layout(void **state)
 	assert_int_equal(sizeof(struct dp_gcnt) % 8, 0);
 	assert_int_equal(DP_MAX_DST & (DP_MAX_DST - 1), 0);
 	assert_true(DP_MAX_DST >= 1024);
+	assert_int_equal(sizeof(struct dp_addr6), 16);
 }
 
 int main(void)
@@ -139,6 +228,8 @@ int main(void)
 		cmocka_unit_test(test_classify_group_data),
 		cmocka_unit_test(test_classify_passes),
 		cmocka_unit_test(test_classify_short),
+		cmocka_unit_test(test_classify6),
+		cmocka_unit_test(test_classify6_passes),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_layout),

@@ -77,10 +77,19 @@ enum dp_verdict {
 	DP_COPY,	/* group data: copy to the members */
 };
 
+/* Key of the IPv6 address map: an address as in the packet. Its value is
+ * the helper's 32-bit key for it (maddr.h), as used in struct dp_key. */
+struct dp_addr6 {
+	__u8 a[16];
+};
+
 struct dp_pkt {
 	__u32 group;
 	__u32 src;
-	__u8 ttl;
+	__u8 ttl;	/* IPv6: the hop limit */
+	__u8 v6;	/* IPv6: group and src are 0 until g6 and s6 are looked up */
+	struct dp_addr6 g6;
+	struct dp_addr6 s6;
 };
 
 /* Four bytes as they are in the packet (network order, like mship's). */
@@ -93,11 +102,39 @@ static inline __u32 dp_load32(const __u8 *p)
 }
 
 /*
+ * dp_classify6() - dp_classify() for an IPv6 frame: destination MAC
+ * 33:33:xx:xx:xx:xx, a group of scope above link-local (ffx1::, ffx2::,
+ * e.g. neighbour discovery and MLD queries, must reach everyone), and no
+ * Hop-by-Hop header first (MLD messages carry one, group data does not).
+ * The same at both hooks; the hop limit is returned for the router's rule.
+ */
+static inline enum dp_verdict dp_classify6(const __u8 *data, const __u8 *end, struct dp_pkt *out)
+{
+	const __u8 *ip = data + DP_ETH_HLEN;
+
+	if (ip + 40 > end)
+		return DP_PASS;
+	if (data[0] != 0x33 || data[1] != 0x33 || (ip[0] >> 4) != 6)
+		return DP_PASS;
+	if (ip[24] != 0xff || (ip[25] & 0x0f) <= 2)
+		return DP_PASS;
+	if (ip[6] == 0 /* Hop-by-Hop options */)
+		return DP_PASS;
+	__builtin_memcpy(out->s6.a, ip + 8, 16);
+	__builtin_memcpy(out->g6.a, ip + 24, 16);
+	out->group = 0;
+	out->src = 0;
+	out->ttl = ip[7];
+	out->v6 = 1;
+	return DP_COPY;
+}
+
+/*
  * dp_classify() - is the Ethernet frame [@data, @end) group traffic the
  * data plane copies? At the tap's egress: a multicast destination MAC,
  * IPv4 to 224.0.0.0/4 outside 224.0.0.0/24 (what the nflog path diverts).
- * At the upstream's ingress also not IGMP (other hosts' reports).
- * Fills @out (addresses in network byte order, as read) for DP_COPY.
+ * At the upstream's ingress also not IGMP (other hosts' reports). IPv6:
+ * dp_classify6(). Fills @out (addresses in network byte order, as read) for DP_COPY.
  */
 static inline enum dp_verdict dp_classify(const __u8 *data, const __u8 *end,
 					  enum dp_hook hook, struct dp_pkt *out)
@@ -107,6 +144,8 @@ static inline enum dp_verdict dp_classify(const __u8 *data, const __u8 *end,
 
 	if (ip + 20 > end)
 		return DP_PASS;
+	if (data[12] == 0x86 && data[13] == 0xdd)
+		return dp_classify6(data, end, out);
 	if (!(data[0] & 1) || data[12] != 0x08 || data[13] != 0x00)
 		return DP_PASS;
 	if ((ip[0] >> 4) != 4)
@@ -123,6 +162,7 @@ static inline enum dp_verdict dp_classify(const __u8 *data, const __u8 *end,
 	out->src = dp_load32(ip + 12);
 	out->group = dp_load32(ip + 16);
 	out->ttl = ip[8];
+	out->v6 = 0;
 	return DP_COPY;
 }
 
