@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "maddr.h"
 #include "mship.h"
 #include "tcbpf.h"
 #include "bpf/mcast_tc.skel.h"
@@ -28,6 +29,7 @@ static struct {
 	int adopted;			/* took a dead helper's maps over */
 	void *percpu;			/* scratch for per-CPU values */
 	struct dp_list *list;		/* scratch for one list */
+	const struct maddr *maddr;	/* IPv6 addresses behind keys */
 } tb;
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -146,7 +148,7 @@ static long copy_map(int from, struct bpf_map *to, void *key, void *next, void *
  * member's frame. Lists nobody reports again go in tcbpf_sweep().
  */
 #define TB_MAX_OLD 16
-#define TB_NMAPS 4	/* dp_lists, dp_clients, dp_groups, dp_drops */
+#define TB_NMAPS 5	/* dp_lists, dp_clients, dp_groups, dp_drops, dp_addrs */
 
 static struct old_prog {
 	uint32_t id;
@@ -157,7 +159,8 @@ static int nold;
 static struct bpf_map *our_map(int k)
 {
 	struct bpf_map *m[TB_NMAPS] = { tb.skel->maps.dp_lists, tb.skel->maps.dp_clients,
-					tb.skel->maps.dp_groups, tb.skel->maps.dp_drops };
+					tb.skel->maps.dp_groups, tb.skel->maps.dp_drops,
+					tb.skel->maps.dp_addrs };
 
 	return m[k];
 }
@@ -237,7 +240,7 @@ static void adopt(unsigned int idx, int upstream)
 			    .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
 	size_t vmax = sizeof(*tb.list) + (size_t)tb.ncpu * sizeof(struct dp_gcnt);
-	struct dp_key key, next;
+	uint8_t key[sizeof(struct dp_addr6)], next[sizeof(struct dp_addr6)];	/* the longest key */
 	long copied[TB_NMAPS] = { 0 };
 	struct old_prog *o = NULL;
 	void *val;
@@ -256,12 +259,13 @@ static void adopt(unsigned int idx, int upstream)
 	if (!val)
 		return;
 	for (int k = 0; k < TB_NMAPS; k++)
-		if (o->map[k] >= 0 && (copied[k] = copy_map(o->map[k], our_map(k), &key, &next, val)) < 0)
+		if (o->map[k] >= 0 && (copied[k] = copy_map(o->map[k], our_map(k), key, next, val)) < 0)
 			log_warn("bpf: cannot copy the previous helper's %s", bpf_map__name(our_map(k)));
 	free(val);
 	tb.adopted = 1;
 	log_info("bpf: took over from the previous helper's program (id %u): %ld destination lists, "
-		 "%ld client counters, %ld group counters", o->id, copied[0], copied[1], copied[2]);
+		 "%ld client counters, %ld group counters, %ld IPv6 addresses", o->id, copied[0],
+		 copied[1], copied[2], copied[4]);
 	tcbpf_adopt_end();
 }
 
@@ -364,6 +368,65 @@ int tcbpf_present(int upstream)
 	return bpf_tc_query(&hook, &opts) == 0 && opts.prog_id != 0;
 }
 
+/*
+ * After a takeover the address map holds the dead helper's keys, which ours
+ * may give to other addresses: a key we hand out must not stay another
+ * address's, or that address's packets would go to the new one's members.
+ */
+static void addr_unclaim(int fd, uint32_t k, const struct dp_addr6 *a)
+{
+	struct dp_addr6 key, next, *prev = NULL;
+	uint32_t v;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (memcmp(&key, a, sizeof(key)) && bpf_map_lookup_elem(fd, &key, &v) == 0 && v == k) {
+			bpf_map_delete_elem(fd, &key);
+			prev = NULL;	/* the walk restarts after a deletion */
+		}
+	}
+}
+
+int tcbpf_addr_set(uint32_t key, const uint8_t a[16])
+{
+	int fd;
+	struct dp_addr6 k;
+
+	if (!tb.skel) {
+		errno = EBADF;
+		return -1;
+	}
+	fd = bpf_map__fd(tb.skel->maps.dp_addrs);
+	memcpy(k.a, a, sizeof(k.a));
+	if (tb.adopted)
+		addr_unclaim(fd, key, &k);
+	return bpf_map_update_elem(fd, &k, &key, BPF_ANY);
+}
+
+void tcbpf_addr_del(const uint8_t a[16])
+{
+	struct dp_addr6 k;
+
+	if (!tb.skel)
+		return;
+	memcpy(k.a, a, sizeof(k.a));
+	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_addrs), &k);
+}
+
+void tcbpf_set_maddr(const struct maddr *t)
+{
+	tb.maddr = t;
+}
+
+/* The address map entry of IPv6 key @key, if it still has an address. */
+static int addr_sync(uint32_t key)
+{
+	const uint8_t *a = tb.maddr ? maddr_addr(tb.maddr, key) : NULL;
+
+	return a ? tcbpf_addr_set(key, a) : 0;
+}
+
 struct sync_ctx {
 	int fd;
 	uint32_t group;
@@ -376,6 +439,11 @@ static int sync_list(void *arg, int named, uint32_t src, const struct mship_dest
 {
 	struct sync_ctx *c = arg;
 	struct dp_key key = { .group = c->group, .src = named ? src : 0 };
+
+	if (named && maddr_is6(c->group) && addr_sync(src) < 0) {
+		c->err = errno;
+		return 1;
+	}
 
 	if (named) {
 		if (c->nnamed == c->cap) {
@@ -420,6 +488,10 @@ int tcbpf_sync_group(const struct mship *ms, uint32_t group)
 	int members;
 
 	members = mship_member_count(ms, group) > 0;
+	if (members && maddr_is6(group) && addr_sync(group) < 0) {
+		log_warn("bpf: cannot add an IPv6 group address");
+		return -1;
+	}
 	if (members) {
 		/* Group counters exist while the group has members. */
 		memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_gcnt));
@@ -529,6 +601,24 @@ static int has_members(void *ms, uint32_t group)
 	return mship_member_count(ms, group) > 0;
 }
 
+/* After a takeover: the addresses our table does not give the same key. */
+static void addr_sweep(void)
+{
+	int fd = bpf_map__fd(tb.skel->maps.dp_addrs);
+	struct dp_addr6 key, next, *prev = NULL;
+	uint32_t v, ours;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) == 0 && tb.maddr &&
+		    maddr_find(tb.maddr, key.a, &ours) == 0 && ours == v)
+			continue;
+		bpf_map_delete_elem(fd, &key);
+		prev = NULL;
+	}
+}
+
 int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg)
 {
 	int lfd = bpf_map__fd(tb.skel->maps.dp_lists);
@@ -546,6 +636,7 @@ int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t 
 	}
 	sweep_u32(bpf_map__fd(tb.skel->maps.dp_groups), has_members, (void *)ms);
 	sweep_u32(bpf_map__fd(tb.skel->maps.dp_clients), client_known, arg);
+	addr_sweep();
 	tb.adopted = 0;
 	return n;
 }

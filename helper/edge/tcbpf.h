@@ -17,6 +17,7 @@
 
 #include "bpf/dp_core.h"
 
+struct maddr;
 struct mship;
 
 /**
@@ -56,8 +57,9 @@ int tcbpf_adopted(void);
 
 /**
  * tcbpf_sweep() - after a takeover: delete the lists and group counters of
- * groups without members in @ms, and the counters of clients
- * @client_known() does not know. Clears tcbpf_adopted().
+ * groups without members in @ms, the counters of clients @client_known()
+ * does not know, and IPv6 addresses the table of tcbpf_set_maddr() does not
+ * give the same key. Clears tcbpf_adopted().
  * Return: the number of lists deleted.
  */
 int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg);
@@ -83,6 +85,25 @@ int tcbpf_present(int upstream);
  * Return: 0, or -1 with errno (logged).
  */
 int tcbpf_sync_group(const struct mship *ms, uint32_t group);
+
+/**
+ * tcbpf_set_maddr() - the table behind IPv6 keys: tcbpf_sync_group() writes
+ * the addresses of an IPv6 group and its named sources into the address
+ * map the programs resolve packets with, and tcbpf_sweep() keeps only the
+ * entries @t agrees with.
+ */
+void tcbpf_set_maddr(const struct maddr *t);
+
+/**
+ * tcbpf_addr_set() - IPv6 address @a has key @key.
+ * Return: 0, or -1 with errno.
+ */
+int tcbpf_addr_set(uint32_t key, const uint8_t a[16]);
+
+/**
+ * tcbpf_addr_del() - forget @a (its key was reclaimed: see maddr_sweep()).
+ */
+void tcbpf_addr_del(const uint8_t a[16]);
 
 /** tcbpf_client_add() - zeroed counters for client @id, unless it has some (taken over). */
 int tcbpf_client_add(uint32_t id);

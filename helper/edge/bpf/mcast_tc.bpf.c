@@ -9,9 +9,13 @@
  * destination, so they pass on their second trip.
  *
  * up_ingress (clsact ingress of the standalone upstream): group traffic
- * arriving there is routed: TTL decremented (TTL <= 1 not forwarded), the
+ * arriving there is routed: TTL (IPv6: hop limit) decremented (<= 1 not
+ * forwarded), the
  * source MAC set to the tap's, one copy per member into the tap's egress.
  * The original goes on into the host stack unchanged.
+ *
+ * IPv6 groups use the same lists: the helper gives each IPv6 address a
+ * 32-bit key (maddr.h) and writes address -> key into dp_addrs.
  *
  * Only the stable __sk_buff interface is used: no vmlinux.h, no CO-RE.
  */
@@ -38,6 +42,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct dp_cfg);
 } dp_config SEC(".maps");
+
+/* IPv6 group and source addresses -> the helper's keys for them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct dp_addr6);
+	__type(value, __u32);
+} dp_addrs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -140,6 +153,64 @@ static __always_inline int copy_to_members(struct __sk_buff *skb, const struct d
 	return (int)c.sent;
 }
 
+/*
+ * IPv6: the keys of @p's group and source. A group without a key has no
+ * member (return 0); a source without one is named by no filter (key 0:
+ * the group's default list).
+ */
+static __always_inline int resolve6(struct dp_pkt *p)
+{
+	const __u32 *k;
+
+	if (!p->v6)
+		return 1;
+	k = bpf_map_lookup_elem(&dp_addrs, &p->g6);
+	if (!k)
+		return 0;
+	p->group = *k;
+	k = bpf_map_lookup_elem(&dp_addrs, &p->s6);
+	p->src = k ? *k : 0;
+	return 1;
+}
+
+/*
+ * up_ingress for IPv6: the hop limit as IPv4's TTL, decremented in the
+ * copies only (IPv6 has no header checksum, and UDP's does not cover it).
+ */
+static __always_inline int up_forward6(struct __sk_buff *skb, struct dp_pkt *p)
+{
+	const struct dp_cfg *cfg;
+	struct dp_gcnt *gc = NULL;
+	__u32 zero = 0;
+	__u8 eth[12], hl;
+	int known = resolve6(p);
+
+	if (known) {
+		gc = bpf_map_lookup_elem(&dp_groups, &p->group);
+		if (gc)
+			gc->up_in++;
+	}
+	if (!dp_ttl_forward(p->ttl)) {
+		drop_count(DP_DROP_TTL);
+		if (gc)
+			gc->up_ttl++;
+		return TC_ACT_UNSPEC;
+	}
+	cfg = bpf_map_lookup_elem(&dp_config, &zero);
+	if (!known || !cfg || !cfg->tap_ifindex)
+		return TC_ACT_UNSPEC;
+	hl = p->ttl - 1;
+	if (bpf_skb_load_bytes(skb, 0, eth, 12) < 0 ||
+	    bpf_skb_store_bytes(skb, DP_ETH_HLEN + 7, &hl, 1, 0) < 0 ||
+	    bpf_skb_store_bytes(skb, 6, cfg->tap_mac, 6, 0) < 0)
+		return TC_ACT_UNSPEC;
+	copy_to_members(skb, cfg, p, &gc);
+	/* The original goes on as it came. */
+	bpf_skb_store_bytes(skb, DP_ETH_HLEN + 7, &p->ttl, 1, 0);
+	bpf_skb_store_bytes(skb, 0, eth, 12, 0);
+	return TC_ACT_UNSPEC;
+}
+
 SEC("tc")
 int tap_egress(struct __sk_buff *skb)
 {
@@ -155,6 +226,10 @@ int tap_egress(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&dp_config, &zero);
 	if (!cfg || !cfg->tap_ifindex)
 		return TC_ACT_SHOT;	/* never flood */
+	if (!resolve6(&p)) {
+		drop_count(DP_DROP_NO_MEMBERS);
+		return TC_ACT_SHOT;
+	}
 	copy_to_members(skb, cfg, &p, &gc);
 	return TC_ACT_SHOT;
 }
@@ -176,6 +251,8 @@ int up_ingress(struct __sk_buff *skb)
 	 * makes its own copies from it. */
 	if (dp_classify(data, end, DP_UPSTREAM_INGRESS, &p) != DP_COPY)
 		return TC_ACT_UNSPEC;
+	if (p.v6)
+		return up_forward6(skb, &p);
 	gc = bpf_map_lookup_elem(&dp_groups, &p.group);
 	if (gc)
 		gc->up_in++;
