@@ -29,6 +29,7 @@
 #include "fwd.h"
 #include "igmpd.h"
 #include "log.h"
+#include "maddr.h"
 #include "metrics.h"
 #include "registry.h"
 #include "status.h"
@@ -431,6 +432,22 @@ fail:
 	return -1;
 }
 
+/*
+ * The IPv6 address table: the data path and the upstream resolve IPv6 keys
+ * with it (MLD snooping interns into it).
+ */
+static struct maddr *addr_table;
+
+static int addr_table_wire(void)
+{
+	addr_table = maddr_new(0);
+	if (!addr_table)
+		return -1;
+	fwd_set_maddr(addr_table);
+	upstream_set_maddr(addr_table);
+	return 0;
+}
+
 int daemon_run(const char *cfgpath, int plugin_fd)
 {
 	char err[PATH_MAX + 512];
@@ -452,7 +469,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 	if (!d.reg)
 		startup_fail("out of memory");
 	d.ms = igmpd_init(&d.cfg, d.reg);
-	if (!d.ms)
+	if (!d.ms || addr_table_wire() < 0)
 		startup_fail("out of memory");
 	if (upstream_mode_line(&d.cfg, err, sizeof(err)))
 		log_warnx("%s", err);
@@ -492,6 +509,7 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		unlink(d.cfg.metrics_file);
 	chan_close();
 	reg_free(d.reg);
+	maddr_free(addr_table);
 	cfg_free(&d.cfg);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include "ev.h"
 #include "fwd.h"
 #include "log.h"
+#include "maddr.h"
 #include "mship.h"
 #include "registry.h"
 #include "repl.h"
@@ -36,6 +37,7 @@ static struct {
 	const struct cfg *cfg;
 	struct registry *reg;
 	struct mship *ms;
+	const struct maddr *maddr;	/* IPv6 addresses' keys */
 	int up;
 	int bpf;		/* the in-kernel data plane runs */
 	char dev[IF_NAMESIZE];
@@ -56,9 +58,29 @@ static uint32_t get_be32(const uint8_t *p)
 	return v;
 }
 
+/*
+ * The keys of @ip's source and group (IPv6: looked up, never interned
+ * here: an address nobody joined has no key). Return: 0, or -1 when the
+ * group has no key, hence no member.
+ */
+static int fwd_keys(const uint8_t *ip, uint32_t *src, uint32_t *group)
+{
+	if ((ip[0] >> 4) != 6) {
+		*src = get_be32(ip + 12);
+		*group = get_be32(ip + 16);
+		return 0;
+	}
+	if (!fw.maddr || maddr_find(fw.maddr, ip + 24, group) < 0)
+		return -1;
+	if (maddr_find(fw.maddr, ip + 8, src) < 0)
+		*src = 0;	/* named by no filter */
+	return 0;
+}
+
 static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 {
 	struct mship_group_stats *gs;
+	uint32_t src, group;
 	ssize_t n;
 	unsigned k, sent;
 
@@ -71,13 +93,16 @@ static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 		fw.malformed++;
 		return;
 	}
-	k = mship_members(fw.ms, get_be32(ip + 12), get_be32(ip + 16), fw.ids, fw.macs,
-			  FWD_MAX_COPIES, &gs);
+	if (fwd_keys(ip, &src, &group) < 0) {
+		fw.no_members++;
+		return;
+	}
+	k = mship_members(fw.ms, src, group, fw.ids, fw.macs, FWD_MAX_COPIES, &gs);
 	if (!k) {
 		fw.no_members++;
 		return;
 	}
-	if (k == FWD_MAX_COPIES && mship_member_count(fw.ms, get_be32(ip + 16)) > k)
+	if (k == FWD_MAX_COPIES && mship_member_count(fw.ms, group) > k)
 		fw.too_many++;
 	sent = repl_send(ip, (size_t)n, (const uint8_t (*)[6])fw.macs, k);
 	gs->frames_in++;
@@ -322,6 +347,20 @@ void fwd_exit(void)
 	if (capture_fd() >= 0)
 		ev_del(capture_fd());
 	capture_close();
+}
+
+void fwd_set_maddr(const struct maddr *t)
+{
+	fw.maddr = t;
+	tcbpf_set_maddr(t);
+}
+
+void fwd_addr_gone(void *arg, uint32_t key, const uint8_t a[16])
+{
+	(void)arg;
+	(void)key;
+	if (fw.bpf)
+		tcbpf_addr_del(a);
 }
 
 void fwd_group_changed(uint32_t group)

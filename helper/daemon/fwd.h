@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 struct cfg;
+struct maddr;
 struct registry;
 struct mship;
 
@@ -34,6 +35,18 @@ void fwd_down(void);
 
 /** fwd_exit() - fwd_down() and release everything. */
 void fwd_exit(void);
+
+/**
+ * fwd_set_maddr() - the table that gives IPv6 group and source addresses
+ * their keys: the data path looks packets up in it (never adds to it).
+ */
+void fwd_set_maddr(const struct maddr *t);
+
+/**
+ * fwd_addr_gone() - a maddr_sweep() callback: the key of @a was reclaimed,
+ * so the in-kernel data plane forgets the address.
+ */
+void fwd_addr_gone(void *arg, uint32_t key, const uint8_t a[16]);
 
 /**
  * fwd_group_changed() - @group's membership changed (its mship view is

@@ -30,6 +30,7 @@
 #define NFPROTO_IPV4		2
 #define NFPROTO_NETDEV		5
 #define NFPROTO_BRIDGE		7
+#define NFPROTO_IPV6		10
 #define PROC_NFLOG		"/proc/net/netfilter/nfnetlink_log"
 
 static struct {
@@ -111,7 +112,7 @@ int capture_ip(const struct nflog_pkt *pkt, const uint8_t **ip, size_t *len)
 			errno = EINVAL;
 			return -1;
 		}
-		if (p[12] != 0x08 || p[13] != 0x00) {
+		if (!(p[12] == 0x08 && p[13] == 0x00) && !(p[12] == 0x86 && p[13] == 0xdd)) {
 			errno = EPROTONOSUPPORT;
 			return -1;
 		}
@@ -119,14 +120,26 @@ int capture_ip(const struct nflog_pkt *pkt, const uint8_t **ip, size_t *len)
 		n -= 14;
 		break;
 	case NFPROTO_IPV4:
+	case NFPROTO_IPV6:
+		/* The family names the version: a record that disagrees is broken. */
+		if (n && (p[0] >> 4) != (pkt->family == NFPROTO_IPV6 ? 6 : 4)) {
+			errno = EINVAL;
+			return -1;
+		}
+		break;
 	case NFPROTO_INET:
 		break;
 	default:
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	if (n < 20 || (p[0] >> 4) != 4) {
-		errno = n && (p[0] >> 4) == 6 ? EPROTONOSUPPORT : EINVAL;
+	/* The version nibble decides: an ingress record has no EtherType. */
+	if (!n || ((p[0] >> 4) != 4 && (p[0] >> 4) != 6)) {
+		errno = n ? EPROTONOSUPPORT : EINVAL;
+		return -1;
+	}
+	if (n < ((p[0] >> 4) == 6 ? 40u : 20u)) {
+		errno = EINVAL;
 		return -1;
 	}
 	*ip = p;

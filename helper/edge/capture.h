@@ -34,7 +34,7 @@ struct capture_stats {
 	uint64_t bytes;		/* IP bytes handed to the callback */
 	uint64_t malformed;	/* records with broken TLVs or IP header */
 	uint64_t truncated;	/* records shorter than the packet (snaplen) */
-	uint64_t not_ipv4;	/* well-formed, but not an IPv4 packet */
+	uint64_t not_ipv4;	/* well-formed, but neither IPv4 nor IPv6 */
 	uint64_t kernel_drops;	/* pcap_stats() ps_drop: socket overruns */
 };
 
@@ -68,12 +68,12 @@ int capture_nflog_parse(const uint8_t *rec, size_t len, struct nflog_pkt *out);
 int capture_batch(unsigned int packets, unsigned int delay_ms);
 
 /**
- * capture_ip() - locate the IPv4 packet in a parsed record: skip the
- * Ethernet header for the netdev family at egress, take the payload as is
- * for netdev ingress and the IPv4 family. Pure.
+ * capture_ip() - locate the IPv4 or IPv6 packet in a parsed record: skip
+ * the Ethernet header for the netdev family at egress, take the payload as
+ * is for netdev ingress and the IP families. Pure.
  *
- * Return: 0 and @ip/@len set, or -1 with errno EINVAL (malformed) or
- * EPROTONOSUPPORT (not IPv4).
+ * Return: 0 and @ip/@len set (at least a fixed IP header), or -1 with errno
+ * EINVAL (malformed) or EPROTONOSUPPORT (neither IPv4 nor IPv6).
  */
 int capture_ip(const struct nflog_pkt *pkt, const uint8_t **ip, size_t *len);
 

@@ -18,7 +18,9 @@
 #include "divert.h"
 #include "log.h"
 
-#define SCRIPT_MAX	2048
+#define SCRIPT_MAX	4096
+/* IPv6 group data: scope above link-local, no Hop-by-Hop header. */
+#define DIVERT_MATCH6	"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0"
 
 static struct {
 	struct nft_ctx *nft;
@@ -162,6 +164,41 @@ int divert_upstream_rules(char *buf, size_t size, const char *table, const char 
 	return n;
 }
 
+int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *table,
+		  const char *ifname, const char *upstream, int group, unsigned int qthresh)
+{
+	const char *fam = family(hook);
+	char match[64];
+	int n;
+
+	if ((hook != DIVERT_EGRESS && hook != DIVERT_FORWARD) || !divert_name_ok(table, 0) ||
+	    !divert_name_ok(ifname, 1) || (upstream && upstream[0] && !divert_name_ok(upstream, 1)) ||
+	    group < 0 || group > 65535 || !buf || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (hook == DIVERT_EGRESS)
+		snprintf(match, sizeof(match), "ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00");
+	else
+		snprintf(match, sizeof(match), "oifname \"%s\"", ifname);
+	/* The scope is the low nibble of the group's second byte: 1 and 2
+	 * (interface- and link-local: ND, MLD queries) reach everyone. Next
+	 * header 0 is Hop-by-Hop, which MLD carries and group data does not. */
+	n = snprintf(buf, size, "add rule %s %s %s %s " DIVERT_MATCH6 " log group %d "
+		     "queue-threshold %u drop\n", fam, table, chain(hook), match, group,
+		     qthresh ? qthresh : 1);
+	if (n >= 0 && (size_t)n < size && hook == DIVERT_EGRESS && upstream && upstream[0])
+		n += snprintf(buf + n, size - (size_t)n,
+			      "add rule netdev %s %s ether daddr & ff:ff:00:00:00:00 == "
+			      "33:33:00:00:00:00 " DIVERT_MATCH6 " log group %d queue-threshold %u\n",
+			      table, DIVERT_CHAIN_UPSTREAM, group, qthresh ? qthresh : 1);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return n;
+}
+
 void divert_set_batch(unsigned int qthresh)
 {
 	dv.qthresh = qthresh;
@@ -262,6 +299,19 @@ static int divert_check_owner(enum divert_hook hook)
 	return -1;
 }
 
+/* Append the IPv6 rules to @script (@rc: < 0 if building it failed). */
+static int divert_load6(char *script, size_t size, int rc, enum divert_hook hook)
+{
+	size_t len = strlen(script);
+	int n;
+
+	if (rc < 0)
+		return -1;
+	n = divert_rules6(script + len, size - (size_t)len, hook, dv.table, dv.ifname,
+			  hook == DIVERT_EGRESS ? dv.upstream : "", dv.group, dv.qthresh);
+	return n < 0 ? -1 : (int)len + n;
+}
+
 static int divert_load(enum divert_hook hook, int replace)
 {
 	char script[SCRIPT_MAX];
@@ -273,6 +323,7 @@ static int divert_load(enum divert_hook hook, int replace)
 	if (n >= 0 && dv.upstream[0] && hook == DIVERT_EGRESS)
 		n = divert_upstream_rules(script + n, sizeof(script) - (size_t)n, dv.table,
 					  dv.upstream, dv.group, dv.qthresh);
+	n = divert_load6(script, sizeof(script), n, hook);
 	if (n < 0) {
 		snprintf(dv.err, sizeof(dv.err), "%s", strerror(errno));
 		return -1;

@@ -54,6 +54,19 @@ int divert_upstream_rules(char *buf, size_t size, const char *table, const char 
 			  int group, unsigned int qthresh);
 
 /**
+ * divert_rules6() - the nft commands that add the IPv6 rules to the table
+ * of divert_ruleset() (same @hook, @table, @ifname, @group, @qthresh): IPv6
+ * group data to a scope above link-local (not ffx1::/16, ffx2::/16: ND and
+ * MLD queries reach everyone), without a Hop-by-Hop header (MLD), is logged
+ * and dropped; with @upstream (netdev only, "" or NULL for none), also
+ * logged, not dropped, in the chain of divert_upstream_rules(). Pure.
+ *
+ * Return: length written, or -1 with errno EINVAL or ENOSPC.
+ */
+int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *table,
+		  const char *ifname, const char *upstream, int group, unsigned int qthresh);
+
+/**
  * divert_set_upstream() - from the next install on, also take in group
  * traffic from @ifname (standalone upstream), "" for none. Netdev (egress)
  * installs only.

@@ -50,6 +50,44 @@ static inline void put16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
+ssize_t repl_fix_checksums6(uint8_t *pkt, size_t caplen)
+{
+	size_t tot, plen, off;
+	uint32_t pseudo = 0;
+	uint16_t sum;
+
+	if (!pkt || caplen < 40 || (pkt[0] >> 4) != 6)
+		goto bad;
+	plen = get16(pkt + 4);	/* 0 would be a jumbogram: not on a tap */
+	tot = 40 + plen;
+	if (!plen || tot > caplen)
+		goto bad;
+	/* Only a transport header right after the fixed one: anything behind
+	 * extension headers (a fragment, routing) keeps its bytes. */
+	if (pkt[6] == IPPROTO_UDP)
+		off = 6;
+	else if (pkt[6] == IPPROTO_ICMPV6)
+		off = 2;
+	else
+		return (ssize_t)tot;
+	if (plen < off + 2 || (pkt[6] == IPPROTO_UDP && (plen < 8 || get16(pkt + 44) != plen)))
+		goto bad;
+	/* The pseudo-header: both addresses, upper-layer length, next header. */
+	for (size_t i = 8; i < 40; i += 2)
+		pseudo += get16(pkt + i);
+	pseudo += (uint32_t)plen + pkt[6];
+	put16(pkt + 40 + off, 0);
+	sum = (uint16_t)~csum_add(pkt + 40, plen, pseudo);
+	/* UDP over IPv6 must carry a checksum: 0 is sent as its complement. */
+	if (pkt[6] == IPPROTO_UDP && !sum)
+		sum = 0xffff;
+	put16(pkt + 40 + off, sum);
+	return (ssize_t)tot;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
 ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen)
 {
 	size_t ihl, tot, ulen;
@@ -57,6 +95,8 @@ ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen)
 	uint16_t sum;
 	uint8_t *udp;
 
+	if (pkt && caplen && (pkt[0] >> 4) == 6)
+		return repl_fix_checksums6(pkt, caplen);
 	if (!pkt || caplen < 20 || (pkt[0] >> 4) != 4)
 		goto bad;
 	ihl = (size_t)(pkt[0] & 0x0f) * 4;
@@ -92,9 +132,12 @@ bad:
 
 int repl_ttl_forward(uint8_t *pkt)
 {
-	if (!dp_ttl_forward(pkt[8]))
+	/* IPv6's hop limit is byte 7, IPv4's TTL byte 8. */
+	uint8_t *ttl = pkt + ((pkt[0] >> 4) == 6 ? 7 : 8);
+
+	if (!dp_ttl_forward(*ttl))
 		return 0;
-	pkt[8]--;
+	(*ttl)--;
 	return 1;
 }
 
@@ -244,6 +287,12 @@ static void repl_drop(unsigned int count, int err)
 	}
 }
 
+/* The EtherType of the copies: IPv4 or IPv6, by the version nibble. */
+static inline uint16_t repl_ethertype(const uint8_t *ip)
+{
+	return (ip[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+}
+
 unsigned int repl_send(const uint8_t *ip, size_t len,
 		       const uint8_t (*macs)[6], unsigned int n)
 {
@@ -257,10 +306,12 @@ unsigned int repl_send(const uint8_t *ip, size_t len,
 		rp.st.drop_closed += n;
 		return 0;
 	}
+	rp.sll.sll_protocol = htons(repl_ethertype(ip));
 	for (base = 0; base < n; base += m) {
 		m = n - base < rp.max_batch ? n - base : rp.max_batch;
 		for (i = 0; i < m; i++) {
 			memcpy(rp.hdr[i], macs[base + i], ETH_ALEN);
+			put16(rp.hdr[i] + 12, repl_ethertype(ip));
 			rp.iov[2 * i + 1].iov_base = (void *)ip;
 			rp.iov[2 * i + 1].iov_len = len;
 		}

@@ -26,7 +26,8 @@ struct repl_stats {
 };
 
 /**
- * repl_fix_checksums() - make an IPv4 packet's checksums valid, in place.
+ * repl_fix_checksums() - make an IPv4 packet's checksums valid, in place
+ * (an IPv6 packet goes to repl_fix_checksums6()).
  * @pkt:    the IPv4 packet, starting at the IP header.
  * @caplen: bytes available at @pkt (may include trailing link padding).
  *
@@ -41,11 +42,26 @@ struct repl_stats {
 ssize_t repl_fix_checksums(uint8_t *pkt, size_t caplen);
 
 /**
+ * repl_fix_checksums6() - make an IPv6 packet's checksum valid, in place.
+ * @pkt:    the IPv6 packet, starting at the fixed header.
+ * @caplen: bytes available at @pkt (may include trailing link padding).
+ *
+ * Validates version and payload length against @caplen. A UDP (whose
+ * length must match) or ICMPv6 message right after the fixed header gets
+ * its checksum recomputed over the IPv6 pseudo-header, whatever the field
+ * held (a CHECKSUM_PARTIAL seed from offload, or garbage). Behind extension
+ * headers the bytes stay as they are. Pure.
+ *
+ * Return: 40 + payload length (what to transmit), or -1 with errno EINVAL.
+ */
+ssize_t repl_fix_checksums6(uint8_t *pkt, size_t caplen);
+
+/**
  * repl_ttl_forward() - the router's TTL rule for a packet taken in from the
  * standalone upstream: a TTL of 2 or more is decremented in place, a TTL
  * of 0 or 1 must not be forwarded. Call repl_fix_checksums() afterwards,
- * which recomputes the header checksum. Pure.
- * @pkt: the IPv4 packet, at least 20 bytes.
+ * which recomputes the header checksum. IPv6's hop limit likewise. Pure.
+ * @pkt: the IPv4 packet, at least 20 bytes, or the IPv6 one, at least 40.
  *
  * Return: 1 forward (TTL decremented), 0 do not forward.
  */
@@ -76,7 +92,8 @@ int repl_check(void);
  * @len:  its length.
  * @macs: @n destination MACs, 6 bytes each.
  *
- * Each copy is a 14-byte header (dst = macs[i], src = tap MAC, type IPv4)
+ * Each copy is a 14-byte header (dst = macs[i], src = tap MAC, type IPv4
+ * or IPv6 by @ip's version)
  * plus @ip by reference: nothing is allocated or copied per copy, and up
  * to max_batch copies go out in one sendmmsg(). Never blocks; a full
  * queue drops the remaining copies and counts them.

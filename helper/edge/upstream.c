@@ -23,6 +23,7 @@
 #include "ev.h"
 #include "fwd.h"
 #include "log.h"
+#include "maddr.h"
 #include "mroute.h"
 #include "mship.h"
 #include "repl.h"
@@ -42,6 +43,7 @@ struct upgroup {
 
 static struct {
 	struct mship *ms;
+	const struct maddr *maddr;	/* IPv6 addresses behind keys */
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;
 	char tap[IF_NAMESIZE];
@@ -90,37 +92,60 @@ int upstream_mode_line(const struct cfg *cfg, char *buf, size_t len)
 	return 1;
 }
 
-static void group_name(uint32_t group, char *buf)
+/* @key (a group, or a source of @group) as text, in @group's family. */
+static void group_name(uint32_t key, uint32_t group, char *buf)
 {
-	inet_ntop(AF_INET, &group, buf, INET_ADDRSTRLEN);
+	maddr_ntop(up.maddr, key, group, buf);
 }
 
-static void sin_set(struct sockaddr_storage *ss, uint32_t addr)
+/*
+ * @key (a group, or a source of @group) as a socket address of @group's
+ * family. Return: its length, or 0 with errno ENOENT for an IPv6 key that
+ * lost its address.
+ */
+static socklen_t sin_set(struct sockaddr_storage *ss, uint32_t key, uint32_t group)
 {
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	const uint8_t *a;
 
 	memset(ss, 0, sizeof(*ss));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = addr;
+	if (!maddr_is6(group)) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = key;
+		return sizeof(*sin);
+	}
+	a = up.maddr ? maddr_addr(up.maddr, key) : NULL;
+	if (!a) {
+		errno = ENOENT;
+		return 0;
+	}
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_addr, a, sizeof(sin6->sin6_addr));
+	return sizeof(*sin6);
 }
 
 static int filter_set(int fd, uint32_t group, const struct upfilter *f)
 {
 	struct sockaddr_storage gs, src[UPMERGE_MAX_SRC];
+	socklen_t glen = sin_set(&gs, group, group);
 
-	sin_set(&gs, group);
+	if (!glen)
+		return -1;
 	for (unsigned int i = 0; i < f->nsrc; i++)
-		sin_set(&src[i], f->src[i]);
-	return setsourcefilter(fd, up.ifindex, (struct sockaddr *)&gs, sizeof(struct sockaddr_in),
+		if (!sin_set(&src[i], f->src[i], group))
+			return -1;
+	/* glibc picks the IPv4 or IPv6 level from the group's family. */
+	return setsourcefilter(fd, up.ifindex, (struct sockaddr *)&gs, glen,
 			       f->mode == MSHIP_INCLUDE ? MCAST_INCLUDE : MCAST_EXCLUDE, f->nsrc, src);
 }
 
-/* A socket that joins but never receives. */
-static int join_socket(void)
+/* A socket of @group's family that joins but never receives. */
+static int join_socket(uint32_t group)
 {
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog prog = { .len = 1, .filter = &drop };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(maddr_is6(group) ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
 		close(fd);
@@ -136,28 +161,27 @@ static int join_socket(void)
 static int group_apply(struct upgroup *e)
 {
 	struct upfilter any;
-	char gname[INET_ADDRSTRLEN];
-	int opened = 0;
+	char gname[MADDR_STRLEN];
+	int opened = 0, level = maddr_is6(e->group) ? IPPROTO_IPV6 : IPPROTO_IP;
 
-	group_name(e->group, gname);
+	group_name(e->group, e->group, gname);
 	if (e->fd < 0) {
 		struct group_source_req gsr = { .gsr_interface = up.ifindex };
 		struct group_req gr = { .gr_interface = up.ifindex };
-		int rc;
+		int rc = -1;
 
-		e->fd = join_socket();
+		e->fd = join_socket(e->group);
 		if (e->fd < 0) {
 			log_warn("upstream: %s: socket", gname);
 			return -1;
 		}
 		opened = 1;
 		if (e->want.mode == MSHIP_INCLUDE) {
-			sin_set(&gsr.gsr_group, e->group);
-			sin_set(&gsr.gsr_source, e->want.src[0]);
-			rc = setsockopt(e->fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &gsr, sizeof(gsr));
-		} else {
-			sin_set(&gr.gr_group, e->group);
-			rc = setsockopt(e->fd, IPPROTO_IP, MCAST_JOIN_GROUP, &gr, sizeof(gr));
+			if (sin_set(&gsr.gsr_group, e->group, e->group) &&
+			    sin_set(&gsr.gsr_source, e->want.src[0], e->group))
+				rc = setsockopt(e->fd, level, MCAST_JOIN_SOURCE_GROUP, &gsr, sizeof(gsr));
+		} else if (sin_set(&gr.gr_group, e->group, e->group)) {
+			rc = setsockopt(e->fd, level, MCAST_JOIN_GROUP, &gr, sizeof(gr));
 		}
 		if (rc < 0) {
 			log_warn("upstream: cannot join %s on %s", gname, up.ifname);
@@ -175,8 +199,9 @@ static int group_apply(struct upgroup *e)
 			goto fail;
 		}
 		log_warnx("upstream: %s: %u sources exceed the kernel's per-socket limit "
-			  "(sysctl net.ipv4.igmp_max_msf); asking %s for every source",
-			  gname, e->want.nsrc, up.ifname);
+			  "(sysctl %s); asking %s for every source", gname, e->want.nsrc,
+			  level == IPPROTO_IPV6 ? "net.ipv6.mld_max_msf" : "net.ipv4.igmp_max_msf",
+			  up.ifname);
 		e->have = any;
 	} else {
 		log_warn("upstream: %s: cannot set the source filter", gname);
@@ -195,13 +220,13 @@ fail:
 
 static void group_leave(struct upgroup *e)
 {
-	char gname[INET_ADDRSTRLEN];
+	char gname[MADDR_STRLEN];
 
 	if (e->fd < 0)
 		return;
 	close(e->fd);	/* the kernel sends the Leave now */
 	e->fd = -1;
-	group_name(e->group, gname);
+	group_name(e->group, e->group, gname);
 	log_info("upstream: left %s on %s", gname, up.ifname);
 }
 
@@ -329,6 +354,11 @@ int upstream_init(const struct cfg *cfg, struct mship *ms)
 	return up.check_timer < 0 ? -1 : 0;
 }
 
+void upstream_set_maddr(const struct maddr *t)
+{
+	up.maddr = t;
+}
+
 int upstream_enabled(void)
 {
 	return up.ifname[0] != '\0';
@@ -372,12 +402,20 @@ int upstream_up(const char *dev)
 int upstream_packet(uint8_t *ip, size_t len)
 {
 	uint32_t group;
-	struct upgroup *e;
+	struct upgroup *e = NULL;
 
 	if (len < 20 || up.passive)
 		return 0;
-	memcpy(&group, ip + 16, 4);
-	e = group_find(group);
+	if ((ip[0] >> 4) == 6) {
+		/* Looked up, never interned: a group nobody joined has no key. */
+		if (len < 40)
+			return 0;
+		if (up.maddr && maddr_find(up.maddr, ip + 24, &group) == 0)
+			e = group_find(group);
+	} else {
+		memcpy(&group, ip + 16, 4);
+		e = group_find(group);
+	}
 	if (e)
 		e->frames_in++;
 	if (repl_ttl_forward(ip))
@@ -391,7 +429,7 @@ int upstream_packet(uint8_t *ip, size_t len)
 
 void upstream_rows(FILE *out)
 {
-	char gname[INET_ADDRSTRLEN], sname[INET_ADDRSTRLEN];
+	char gname[MADDR_STRLEN], sname[MADDR_STRLEN];
 
 	fputs("HEADER,UPSTREAM,Interface,Group,Filter Mode,Sources,Frames In,TTL Drops,Joined\n", out);
 	if (!up.ifname[0])
@@ -399,11 +437,11 @@ void upstream_rows(FILE *out)
 	for (size_t i = 0; i < up.n; i++) {
 		const struct upgroup *e = &up.g[i];
 
-		group_name(e->group, gname);
+		group_name(e->group, e->group, gname);
 		fprintf(out, "UPSTREAM,%s,%s,%s,", up.ifname, gname,
 			e->have.mode == MSHIP_INCLUDE ? "include" : "exclude");
 		for (unsigned int k = 0; k < e->have.nsrc; k++) {
-			group_name(e->have.src[k], sname);
+			group_name(e->have.src[k], e->group, sname);
 			fprintf(out, "%s%s", k ? " " : "", sname);
 		}
 		fprintf(out, ",%llu,%llu,%s\n", (unsigned long long)e->frames_in,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 struct cfg;
+struct maddr;
 struct mship;
 
 /**
@@ -32,6 +33,12 @@ int upstream_mode_line(const struct cfg *cfg, char *buf, size_t len);
  * Return: 0, or -1 with errno (ENODEV: no such interface), logged here.
  */
 int upstream_init(const struct cfg *cfg, struct mship *ms);
+
+/**
+ * upstream_set_maddr() - the table behind IPv6 keys: IPv6 groups are joined
+ * on an AF_INET6 socket with the addresses it gives their keys.
+ */
+void upstream_set_maddr(const struct maddr *t);
 
 /** upstream_enabled() - is standalone mode configured? */
 int upstream_enabled(void);
@@ -63,7 +70,8 @@ void upstream_group_changed(uint32_t group);
 /**
  * upstream_packet() - count a packet taken in on the upstream interface
  * and apply the router's TTL rule (repl_ttl_forward()).
- * @ip: the IPv4 packet, at least 20 bytes; its TTL is decremented in place.
+ * @ip: the IPv4 packet, at least 20 bytes, or IPv6, at least 40; its TTL
+ *      or hop limit is decremented in place.
  * Return: 1 to replicate it, 0 to drop it (TTL expired, or passive).
  */
 int upstream_packet(uint8_t *ip, size_t len);

@@ -113,6 +113,46 @@ static void test_ruleset_rejects(void **state)
 }
 
 /* The standalone upstream's ingress chain, added to the netdev table. */
+static void test_rules6(void **state)
+{
+	char buf[1024];
+	int n;
+
+	(void)state;
+	n = divert_rules6(buf, sizeof(buf), DIVERT_EGRESS, "openvpn_mcast", "tap0", "", 1194, 1);
+	assert_int_equal(n, (int)strlen(buf));
+	assert_string_equal(buf,
+		"add rule netdev openvpn_mcast tap_egress "
+		"ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00 "
+		"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0 "
+		"log group 1194 queue-threshold 1 drop\n");
+	/* Standalone: the upstream's ingress logs the same, without a drop. */
+	assert_true(divert_rules6(buf, sizeof(buf), DIVERT_EGRESS, "t", "tap0", "eth0", 7, 64) > 0);
+	assert_string_equal(buf,
+		"add rule netdev t tap_egress "
+		"ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00 "
+		"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0 "
+		"log group 7 queue-threshold 64 drop\n"
+		"add rule netdev t up_ingress "
+		"ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00 "
+		"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0 "
+		"log group 7 queue-threshold 64\n");
+	assert_true(divert_rules6(buf, sizeof(buf), DIVERT_FORWARD, "t", "tap-srv.1", NULL, 7, 1) > 0);
+	assert_string_equal(buf,
+		"add rule inet t tap_forward oifname \"tap-srv.1\" "
+		"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0 "
+		"log group 7 queue-threshold 1 drop\n");
+	/* Bad names, group, hook; too small a buffer. */
+	errno = 0;
+	assert_int_equal(divert_rules6(buf, sizeof(buf), DIVERT_EGRESS, "t", "tap0", "e\"th", 7, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(divert_rules6(buf, sizeof(buf), DIVERT_AUTO, "t", "tap0", "", 7, 1), -1);
+	assert_int_equal(divert_rules6(buf, sizeof(buf), DIVERT_EGRESS, "t", "tap0", "", 65536, 1), -1);
+	errno = 0;
+	assert_int_equal(divert_rules6(buf, 40, DIVERT_EGRESS, "t", "tap0", "eth0", 7, 1), -1);
+	assert_int_equal(errno, ENOSPC);
+}
+
 static void test_upstream_rules(void **state)
 {
 	char buf[1024], *rule;
@@ -392,13 +432,48 @@ static void test_nflog_netdev_ingress(void **state)
 	assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
 	assert_ptr_equal(ip, pkt.payload + 14);
 
-	/* A bare IPv6 packet at ingress is not IPv4. */
+	/* A bare IPv6 packet at ingress is taken as it is; 39 bytes are
+	 * malformed; another version is neither family. */
 	{
 		uint8_t v6[40] = { 0x60 };
 
 		rec_init(&r, 5);
 		rec_tlv(&r, 4, 8, indev, 4, 1);
 		rec_tlv(&r, 9, 4 + sizeof(v6), v6, sizeof(v6), 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+		assert_ptr_equal(ip, pkt.payload);
+		assert_int_equal(len, 40);
+		rec_init(&r, 5);
+		rec_tlv(&r, 4, 8, indev, 4, 1);
+		rec_tlv(&r, 9, 4 + 39, v6, 39, 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		errno = 0;
+		assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
+		assert_int_equal(errno, EINVAL);
+		v6[0] = 0x50;
+		rec_init(&r, 5);
+		rec_tlv(&r, 4, 8, indev, 4, 1);
+		rec_tlv(&r, 9, 4 + sizeof(v6), v6, sizeof(v6), 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		errno = 0;
+		assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
+		assert_int_equal(errno, EPROTONOSUPPORT);
+	}
+	/* Egress: an IPv6 frame (EtherType 0x86dd) too, but not ARP. */
+	{
+		uint8_t f6[14 + 40] = { 0x33, 0x33, 0, 0, 0x80, 1, 2, 0, 0, 0, 0, 9, 0x86, 0xdd, 0x60 };
+
+		rec_init(&r, 5);
+		rec_tlv(&r, 9, 4 + sizeof(f6), f6, sizeof(f6), 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+		assert_ptr_equal(ip, pkt.payload + 14);
+		assert_int_equal(len, 40);
+		f6[12] = 0x08;
+		f6[13] = 0x06;
+		rec_init(&r, 5);
+		rec_tlv(&r, 9, 4 + sizeof(f6), f6, sizeof(f6), 1);
 		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
 		errno = 0;
 		assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
@@ -515,12 +590,21 @@ static void test_nflog_not_ipv4(void **state)
 	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
 	assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
 
-	rec_init(&r, 10);			/* IPv6 family */
+	rec_init(&r, 10);			/* IPv6 family, IPv4 packet */
 	rec_tlv(&r, 9, 4 + 28, ip_pkt, 28, 1);
 	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
 	errno = 0;
 	assert_int_equal(capture_ip(&pkt, &ip, &len), -1);
-	assert_int_equal(errno, EPROTONOSUPPORT);
+	assert_int_equal(errno, EINVAL);
+	{
+		uint8_t v6[40] = { 0x60 };
+
+		rec_init(&r, 10);		/* IPv6 family, IPv6 packet */
+		rec_tlv(&r, 9, 4 + sizeof(v6), v6, sizeof(v6), 1);
+		assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+		assert_int_equal(capture_ip(&pkt, &ip, &len), 0);
+		assert_int_equal(len, 40);
+	}
 }
 
 /* Random records: the parser may refuse them, but every pointer it
@@ -557,6 +641,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ruleset_egress),
 		cmocka_unit_test(test_ruleset_forward),
+		cmocka_unit_test(test_rules6),
 		cmocka_unit_test(test_ruleset_replace),
 		cmocka_unit_test(test_ruleset_rejects),
 		cmocka_unit_test(test_upstream_rules),

@@ -1,5 +1,6 @@
 /*
- * test_repl.c - checksum repair of diverted packets and the TTL rule for
+ * test_repl.c - checksum repair of diverted packets (IPv4 and IPv6: UDP
+ * and ICMPv6 over the pseudo-header) and the TTL/hop limit rule for
  * packets from the standalone upstream (helper/edge/repl.c).
  *
  * Expected checksums were computed independently (a Python one-off over
@@ -274,6 +275,155 @@ static void test_ttl_then_checksum(void **state)
 	assert_int_equal(at16(p, 26), 0x0674);
 }
 
+/*
+ * IPv6: 2001:db8::2 -> ff3e::8000:1, hop limit 7, next header @nh, then
+ * @l4 (@l4len bytes) with its checksum field garbage.
+ */
+static size_t build6(uint8_t *p, uint8_t nh, const uint8_t *l4, size_t l4len)
+{
+	static const uint8_t hdr[40] = {
+		0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0, 7,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+		0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x00, 0, 1,
+	};
+
+	memcpy(p, hdr, 40);
+	p[4] = (uint8_t)(l4len >> 8);
+	p[5] = (uint8_t)l4len;
+	p[6] = nh;
+	memcpy(p + 40, l4, l4len);
+	return 40 + l4len;
+}
+
+/* UDP 40000 -> 5000 carrying @payload, checksum field 0xdead. */
+static size_t build6_udp(uint8_t *p, const char *payload)
+{
+	uint8_t udp[64];
+	size_t plen = strlen(payload), ulen = 8 + plen;
+
+	udp[0] = 40000 >> 8; udp[1] = 40000 & 0xff;
+	udp[2] = 5000 >> 8; udp[3] = 5000 & 0xff;
+	udp[4] = (uint8_t)(ulen >> 8); udp[5] = (uint8_t)ulen;
+	udp[6] = 0xde; udp[7] = 0xad;
+	memcpy(udp + 8, payload, plen);
+	return build6(p, 17, udp, ulen);
+}
+
+/*
+ * The check a receiver makes, written out independently of csum_add(): the
+ * one's complement sum of pseudo-header and upper-layer message, checksum
+ * included, is 0xffff.
+ */
+static int ones_sum_ok6(const uint8_t *p)
+{
+	size_t plen = (size_t)(p[4] << 8 | p[5]);
+	uint32_t sum = 0;
+
+	for (size_t i = 8; i < 40; i += 2)	/* source and destination */
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	sum += (uint32_t)(plen >> 16) + (uint32_t)(plen & 0xffff) + p[6];
+	for (size_t i = 0; i < plen; i++)
+		sum += (i & 1) ? p[40 + i] : (uint32_t)p[40 + i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static void test_fix6_udp_known(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build6_udp(p, "hello, multicast!");
+
+	(void)state;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	/* Known-good values, computed by a Python one-off over these bytes. */
+	assert_int_equal(at16(p, 46), 0x5ce1);
+	assert_true(ones_sum_ok6(p));
+	/* Even payload length, and link padding after the packet. */
+	tot = build6_udp(p, "hello, multicast");
+	memset(p + tot, 0xaa, 6);
+	assert_int_equal(repl_fix_checksums6(p, tot + 6), (ssize_t)tot);
+	assert_int_equal(at16(p, 46), 0x7de3);
+	assert_true(ones_sum_ok6(p));
+}
+
+static void test_fix6_partial_checksum(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build6_udp(p, "offloaded");
+
+	(void)state;
+	/* CHECKSUM_PARTIAL: the field holds the pseudo-header sum only. */
+	p[46] = 0x12;
+	p[47] = 0x34;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_true(ones_sum_ok6(p));
+	/* The hop limit is not covered: decrementing keeps it valid. */
+	assert_int_equal(repl_ttl_forward(p), 1);
+	assert_int_equal(p[7], 6);
+	assert_true(ones_sum_ok6(p));
+}
+
+static void test_fix6_icmpv6(void **state)
+{
+	/* Echo request, id 0x1234, seq 1, "ping6"; checksum field garbage. */
+	static const uint8_t echo[] = { 128, 0, 0xbe, 0xef, 0x12, 0x34, 0x00, 0x01,
+					'p', 'i', 'n', 'g', '6' };
+	uint8_t p[128];
+	size_t tot = build6(p, 58, echo, sizeof(echo));
+
+	(void)state;
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_int_equal(at16(p, 42), 0xabb6);
+	assert_true(ones_sum_ok6(p));
+}
+
+static void test_fix6_keeps_other(void **state)
+{
+	/* A fragment header (44) first: the UDP checksum behind it covers the
+	 * whole datagram, which we do not have. */
+	static const uint8_t frag[16] = { 17, 0, 0, 1, 0, 0, 0, 42, 0xde, 0xad, 0xbe, 0xef };
+	uint8_t p[128], copy[128];
+	size_t tot = build6(p, 44, frag, sizeof(frag));
+
+	(void)state;
+	memcpy(copy, p, tot);
+	assert_int_equal(repl_fix_checksums(p, tot), (ssize_t)tot);
+	assert_memory_equal(p, copy, tot);
+}
+
+static void test_fix6_malformed(void **state)
+{
+	uint8_t p[128];
+	size_t tot = build6_udp(p, "x");
+
+	(void)state;
+	/* Truncated at every length short of the payload. */
+	for (size_t len = 0; len < tot; len++) {
+		build6_udp(p, "x");
+		errno = 0;
+		assert_int_equal(repl_fix_checksums(p, len), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	/* UDP length disagreeing with the payload length. */
+	build6_udp(p, "x");
+	p[45] = 8;
+	assert_int_equal(repl_fix_checksums(p, tot), -1);
+	/* A jumbogram (payload length 0). */
+	build6_udp(p, "x");
+	p[4] = p[5] = 0;
+	assert_int_equal(repl_fix_checksums6(p, tot), -1);
+	/* Version 4 handed to the IPv6 fixer. */
+	build6_udp(p, "x");
+	p[0] = 0x45;
+	assert_int_equal(repl_fix_checksums6(p, tot), -1);
+	/* Hop limit 1 is not forwarded. */
+	build6_udp(p, "x");
+	p[7] = 1;
+	assert_int_equal(repl_ttl_forward(p), 0);
+	assert_int_equal(p[7], 1);
+}
+
 static void test_send_closed_counts(void **state)
 {
 	static const uint8_t macs[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
@@ -303,6 +453,11 @@ int main(void)
 		cmocka_unit_test(test_ttl_not_forwarded),
 		cmocka_unit_test(test_ttl_decremented),
 		cmocka_unit_test(test_ttl_then_checksum),
+		cmocka_unit_test(test_fix6_udp_known),
+		cmocka_unit_test(test_fix6_partial_checksum),
+		cmocka_unit_test(test_fix6_icmpv6),
+		cmocka_unit_test(test_fix6_keeps_other),
+		cmocka_unit_test(test_fix6_malformed),
 		cmocka_unit_test(test_send_closed_counts),
 	};
 
