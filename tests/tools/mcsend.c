@@ -1,6 +1,6 @@
 /*
- * mcsend - send numbered UDP datagrams to a multicast group, for the
- * end-to-end tests.
+ * mcsend - send numbered UDP datagrams to a multicast group (IPv4, or
+ * IPv6 when GROUP is an IPv6 address), for the end-to-end tests.
  *
  * Every datagram starts with the 4-byte magic "OMC1", a 32-bit sequence
  * number (0, 1, 2, ...) and the 64-bit send time in microseconds since the
@@ -50,7 +50,7 @@ static void usage(void)
 		"              [-i IFNAME] [-s SIZE] [-b SRCADDR]\n"
 		"  -n  datagrams to send (default 1000)\n"
 		"  -r  datagrams per second (default 500)\n"
-		"  -t  IP TTL (default 8)\n"
+		"  -t  IP TTL or IPv6 hop limit (default 8)\n"
 		"  -i  outgoing interface (default: routing table)\n"
 		"  -s  UDP payload size, %d..%d (default 200)\n"
 		"  -b  source address to send from (one of this host's)\n",
@@ -90,6 +90,51 @@ static void put_u64(uint8_t *p, uint64_t v)
 	put_u32(p + 4, (uint32_t)v);
 }
 
+/*
+ * The IPv6 socket: hop limit @ttl, out of @ifname if given, from @bind_s if
+ * given. Fills @dst. Return: the socket, or -1 (reported).
+ */
+static int open6(const char *group, long port, long ttl, const char *ifname, const char *bind_s,
+		 struct sockaddr_in6 *dst)
+{
+	int fd, hops = (int)ttl, zero = 0, one = 1;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->sin6_family = AF_INET6;
+	dst->sin6_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET6, group, &dst->sin6_addr) != 1 || !IN6_IS_ADDR_MULTICAST(&dst->sin6_addr)) {
+		fprintf(stderr, "mcsend: %s is not a multicast group\n", group);
+		return -1;
+	}
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) {
+		perror("mcsend: IPv6 socket");
+		return -1;
+	}
+	if (ifname) {
+		int idx = (int)if_nametoindex(ifname);
+
+		if (!idx || setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx))) {
+			fprintf(stderr, "mcsend: interface %s: %s\n", ifname, strerror(errno));
+			return -1;
+		}
+		dst->sin6_scope_id = (uint32_t)idx;
+	}
+	if (bind_s) {
+		struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
+
+		if (inet_pton(AF_INET6, bind_s, &src.sin6_addr) != 1 ||
+		    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+			fprintf(stderr, "mcsend: cannot send from %s: %s\n", bind_s, strerror(errno));
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	const char *group = NULL, *ifname = NULL, *bind_s = NULL;
@@ -97,6 +142,9 @@ int main(int argc, char **argv)
 	static unsigned long errs[MAX_ERRNO];
 	unsigned long sent = 0, errors = 0;
 	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct sockaddr_in6 dst6;
+	struct sockaddr *to = (struct sockaddr *)&dst;
+	socklen_t tolen = sizeof(dst);
 	struct timespec next;
 	uint8_t buf[MAX_SIZE];
 	int opt, fd, one = 1, zero = 0;
@@ -116,6 +164,14 @@ int main(int argc, char **argv)
 	}
 	if (!group || port < 0 || optind != argc)
 		usage();
+	if (strchr(group, ':')) {
+		fd = open6(group, port, ttl, ifname, bind_s, &dst6);
+		if (fd < 0)
+			return 2;
+		to = (struct sockaddr *)&dst6;
+		tolen = sizeof(dst6);
+		goto send;
+	}
 	if (inet_pton(AF_INET, group, &dst.sin_addr) != 1 ||
 	    !IN_MULTICAST(ntohl(dst.sin_addr.s_addr))) {
 		fprintf(stderr, "mcsend: %s is not an IPv4 multicast group\n", group);
@@ -159,6 +215,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+send:
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
@@ -170,8 +227,7 @@ int main(int argc, char **argv)
 	for (long seq = 0; seq < count && !stop; seq++) {
 		put_u32(buf + 4, (uint32_t)seq);
 		put_u64(buf + 8, now_us());
-		if (sendto(fd, buf, (size_t)size, 0, (struct sockaddr *)&dst,
-			   sizeof(dst)) < 0) {
+		if (sendto(fd, buf, (size_t)size, 0, to, tolen) < 0) {
 			errors++;
 			errs[errno < MAX_ERRNO ? errno : 0]++;
 		} else {

@@ -1,11 +1,14 @@
 /*
- * tapcount - count the IPv4 multicast frames that arrive on an interface
- * (a client's tap device), per group and protocol, for the e2e tests.
+ * tapcount - count the IPv4 and IPv6 multicast frames that arrive on an
+ * interface (a client's tap device), per group and protocol, for the e2e
+ * tests.
  *
  * It counts at the link layer, before the client's IP stack, so it sees
  * frames that no socket asked for: exactly what a client on a slow link
  * pays for.  A frame counts when its IPv4 destination is in 224.0.0.0/4,
- * whatever its destination MAC (the helper sends unicast-MAC copies).
+ * or its IPv6 destination in ff00::/8, whatever its destination MAC (the
+ * helper sends unicast-MAC copies). IPv6 protocols are the fixed header's
+ * next header: udp, icmp6, hbh (Hop-by-Hop first: MLD) or proto-N.
  *
  * Prints "ready" once the capture runs.  On SIGTERM/SIGINT it prints:
  *   count <group> <udp|igmp|proto-N> <frames> <unicast-mac frames>
@@ -31,7 +34,8 @@
 #define MAX_KEYS 256
 
 struct key {
-	uint32_t group;  /* network byte order */
+	uint8_t group[16];	/* IPv4 (network byte order) in the first 4 bytes */
+	int v6;
 	uint8_t proto;
 	unsigned long frames, unicast;
 };
@@ -48,12 +52,16 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-static const char *proto_name(uint8_t p, char *buf, size_t len)
+static const char *proto_name(uint8_t p, int v6, char *buf, size_t len)
 {
 	if (p == 17)
 		return "udp";
-	if (p == 2)
+	if (p == 2 && !v6)
 		return "igmp";
+	if (p == 58 && v6)
+		return "icmp6";
+	if (p == 0 && v6)
+		return "hbh";
 	snprintf(buf, len, "proto-%u", p);
 	return buf;
 }
@@ -68,17 +76,20 @@ static void count_frame(const struct pcap_pkthdr *h, const u_char *f)
 		type = (uint16_t)(f[16] << 8 | f[17]);
 		off = 18;
 	}
-	if (type != 0x0800 || (f[off] >> 4) != 4)
-		return;
 	const u_char *ip = f + off;
-	uint32_t dst;
-	memcpy(&dst, ip + 16, 4);
-	if ((ntohl(dst) & 0xf0000000u) != 0xe0000000u)
+	uint8_t dst[16] = { 0 };
+	int v6 = type == 0x86dd && h->caplen >= off + 40 && (ip[0] >> 4) == 6;
+	if (!v6 && (type != 0x0800 || (f[off] >> 4) != 4))
 		return;
-	uint8_t proto = ip[9];
+	if (v6 && ip[24] != 0xff)
+		return;
+	if (!v6 && (ip[16] & 0xf0) != 0xe0)
+		return;
+	memcpy(dst, ip + (v6 ? 24 : 16), v6 ? 16 : 4);
+	uint8_t proto = v6 ? ip[6] : ip[9];
 	int unicast = !(f[0] & 1);
 	long seq = -1;
-	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	size_t ihl = v6 ? 40 : (size_t)(ip[0] & 0x0f) * 4;
 	if (proto == 17 && h->caplen >= off + ihl + 8 + 8 &&
 	    memcmp(ip + ihl + 8, "OMC1", 4) == 0) {
 		const u_char *p = ip + ihl + 8 + 4;
@@ -88,12 +99,13 @@ static void count_frame(const struct pcap_pkthdr *h, const u_char *f)
 
 	int i;
 	for (i = 0; i < nkeys; i++)
-		if (keys[i].group == dst && keys[i].proto == proto)
+		if (!memcmp(keys[i].group, dst, 16) && keys[i].v6 == v6 && keys[i].proto == proto)
 			break;
 	if (i == nkeys) {
 		if (nkeys == MAX_KEYS)
 			return;
-		keys[nkeys].group = dst;
+		memcpy(keys[nkeys].group, dst, 16);
+		keys[nkeys].v6 = v6;
 		keys[nkeys].proto = proto;
 		nkeys++;
 	}
@@ -101,11 +113,11 @@ static void count_frame(const struct pcap_pkthdr *h, const u_char *f)
 	keys[i].unicast += (unsigned long)unicast;
 	total++;
 	if (framelog) {
-		char g[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN], pb[16];
-		inet_ntop(AF_INET, &dst, g, sizeof(g));
-		inet_ntop(AF_INET, ip + 12, src, sizeof(src));
+		char g[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN], pb[16];
+		inet_ntop(v6 ? AF_INET6 : AF_INET, dst, g, sizeof(g));
+		inet_ntop(v6 ? AF_INET6 : AF_INET, ip + (v6 ? 8 : 12), src, sizeof(src));
 		fprintf(framelog, "%ld.%06ld %s %s %c %ld %s\n", (long)h->ts.tv_sec,
-			(long)h->ts.tv_usec, g, proto_name(proto, pb, sizeof(pb)),
+			(long)h->ts.tv_usec, g, proto_name(proto, v6, pb, sizeof(pb)),
 			unicast ? 'u' : 'm', seq, src);
 	}
 }
@@ -166,7 +178,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tapcount: setdirection: %s\n", pcap_geterr(p));
 		return 2;
 	}
-	if (pcap_compile(p, &prog, "ip multicast", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	if (pcap_compile(p, &prog, "ip multicast or ip6 multicast", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(p, &prog) < 0) {
 		fprintf(stderr, "tapcount: filter: %s\n", pcap_geterr(p));
 		return 2;
@@ -203,10 +215,10 @@ int main(int argc, char **argv)
 	struct pcap_stat st = { 0 };
 	pcap_stats(p, &st);
 	for (int i = 0; i < nkeys; i++) {
-		char g[INET_ADDRSTRLEN], pb[16];
-		inet_ntop(AF_INET, &keys[i].group, g, sizeof(g));
+		char g[INET6_ADDRSTRLEN], pb[16];
+		inet_ntop(keys[i].v6 ? AF_INET6 : AF_INET, keys[i].group, g, sizeof(g));
 		printf("count %s %s %lu %lu\n", g,
-		       proto_name(keys[i].proto, pb, sizeof(pb)), keys[i].frames,
+		       proto_name(keys[i].proto, keys[i].v6, pb, sizeof(pb)), keys[i].frames,
 		       keys[i].unicast);
 	}
 	printf("tapcount total=%lu dropped=%u\n", total, st.ps_drop);
