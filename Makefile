@@ -215,6 +215,7 @@ soak: all tests/tools/churn
 
 # Fuzzing (libFuzzer) of every input the helper parses:
 #   igmp    the IGMP parser, membership engine and querier (frames)
+#   mld     the MLD parser, IPv6 address interning and membership engine
 #   proto   the plugin<->helper wire protocol decoder and encoder
 #   ctl     the control socket's command reader
 #   config  the configuration loader
@@ -226,8 +227,8 @@ soak: all tests/tools/churn
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 25
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= igmp proto ctl config
-FUZZ_ALL     := igmp proto ctl config
+FUZZ_TARGETS ?= igmp proto ctl config mld
+FUZZ_ALL     := igmp proto ctl config mld
 FUZZ_BINS    := $(patsubst %,tests/fuzz/fuzz_%,$(FUZZ_ALL))
 FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
 		    helper/core/mship_index.c helper/core/mship_view.c \
@@ -235,6 +236,9 @@ FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
 FUZZ_SRCS_proto  := helper/core/proto.c
 FUZZ_SRCS_ctl    := helper/edge/ctl.c helper/daemon/ev.c helper/daemon/log.c
 FUZZ_SRCS_config := helper/core/config.c helper/core/policy.c
+FUZZ_SRCS_mld    := helper/core/mld.c helper/core/igmp.c helper/core/maddr.c \
+		    helper/core/mship.c helper/core/mship_index.c \
+		    helper/core/mship_view.c helper/daemon/log.c
 FUZZ_LIBS_config  = $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
 FUZZ_OUT     := tests/out/fuzz
 # igmp keeps its corpus and generated seeds where they always were.

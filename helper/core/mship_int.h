@@ -207,10 +207,17 @@ static inline bool named(const struct mrec *r, unsigned int j)
 	return r->mode == MSHIP_INCLUDE || !r->src[j].timer;
 }
 
+/*
+ * An IPv4 group outside 224.0.0.0/24, or an interned IPv6 group (a class E
+ * key, see maddr.h): the MLD side checks an IPv6 group's scope before it
+ * interns it.
+ */
 static inline bool valid_group(uint32_t group)
 {
 	uint32_t g = ntohl(group);
 
+	if ((g & 0xf0000000) == 0xf0000000)
+		return true;
 	return (g & 0xf0000000) == 0xe0000000 && (g & 0xffffff00) != 0xe0000000;
 }
 

@@ -1,5 +1,5 @@
 /*
- * querier.c - IGMP querier election and query schedule.
+ * querier.c - IGMP and MLD querier election and query schedule.
  */
 #include <string.h>
 #include <arpa/inet.h>
@@ -34,18 +34,25 @@ void querier_set_addr(struct querier *q, uint32_t self_ip)
 
 bool querier_heard(struct querier *q, uint32_t src_ip, uint64_t now)
 {
-	bool was = q->active;
-
 	if (q->mode != QUERIER_AUTO)
 		return false;
 	/* Without an address of our own we cannot win an election. */
 	if (q->self_ip && ntohl(src_ip) > ntohl(q->self_ip))
 		return false;
+	q->other_ip = src_ip;
+	return querier_yield(q, now);
+}
+
+bool querier_yield(struct querier *q, uint64_t now)
+{
+	bool was = q->active;
+
+	if (q->mode != QUERIER_AUTO)
+		return false;
 	q->active = false;
 	q->startup_left = 0;
 	q->next_query = QUERIER_NEVER;
 	q->other_until = now + q->oqpi;
-	q->other_ip = src_ip;
 	return was;
 }
 

@@ -1,5 +1,6 @@
 /*
- * querier.h - IGMP querier election and query schedule (RFC 3376 6.6, 8).
+ * querier.h - IGMP and MLD querier election and query schedule (RFC 3376
+ * 6.6, 8; RFC 3810 7.6, 9).
  *
  * Pure state machine: the caller feeds it the queries it hears from others
  * and the time, and asks whether to send a general query now and when to
@@ -60,6 +61,17 @@ void querier_set_addr(struct querier *q, uint32_t self_ip);
  * Return: true if this made us stop being the querier.
  */
 bool querier_heard(struct querier *q, uint32_t src_ip, uint64_t now);
+
+/**
+ * querier_yield() - a query from another querier that wins the election
+ * (its address is lower than ours or equal, or we have none) arrived at
+ * @now: stop querying until it has been silent for the Other Querier
+ * Present Interval. The family-neutral half of querier_heard(), for MLD,
+ * whose caller compares the 128-bit addresses itself (RFC 3810 7.6.2).
+ * Nothing unless the mode is auto.
+ * Return: true if this made us stop being the querier.
+ */
+bool querier_yield(struct querier *q, uint64_t now);
 
 /**
  * querier_poll() - advance to @now.

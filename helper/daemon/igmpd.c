@@ -3,7 +3,9 @@
  *
  * Both directions of the tap are captured: clients' reports come in, and
  * queries from a querier on this server (igmpproxy) go out. Our own
- * queries are recognised by their IP id and ignored.
+ * queries are recognised by their IP id and ignored. IPv6 frames (MLD) go
+ * to mldd.c, into the same membership engine; their addresses are keys
+ * of the one maddr table, created here and swept each query interval.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +23,8 @@
 #include "igmp.h"
 #include "igmpd.h"
 #include "log.h"
+#include "maddr.h"
+#include "mldd.h"
 #include "mship.h"
 #include "policy.h"
 #include "querier.h"
@@ -49,6 +53,7 @@
 #define IGMPD_REFUSED_LOG_MS 10000
 
 static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
 
 static struct {
 	const struct cfg *cfg;
@@ -63,6 +68,10 @@ static struct {
 	int timer;
 	unsigned connect_rounds;  /* all-hosts queries still due for new clients */
 	uint64_t connect_next;
+	struct maddr *ma;         /* IPv6 groups and sources as keys */
+	void (*addr_gone)(void *arg, uint32_t key, const uint8_t a[16]);
+	void *addr_gone_arg;
+	uint64_t sweep_next;
 	uint32_t *changed;        /* groups changed by the current mship call */
 	size_t nchanged, changed_cap;
 	int changed_lost;         /* a change could not be recorded */
@@ -92,7 +101,7 @@ static void igmpd_changed(uint32_t group)
  * Tell the upstream joins and the data plane about the groups the last
  * mship call changed; their views are final by now.
  */
-static void igmpd_changes_flush(void)
+void igmpd_changes_flush(void)
 {
 	for (size_t i = 0; i < ig.nchanged; i++) {
 		upstream_group_changed(ig.changed[i]);
@@ -115,7 +124,7 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 		[POLICY_MAX_SOURCES_HIT] = "max_sources reached",
 	};
 	uint64_t now = ev_now_ms();
-	char grp[INET_ADDRSTRLEN], more[64];
+	char grp[MADDR_STRLEN], more[64];
 
 	c->refused[why]++;
 	/* The server-wide counts of reports over a limit keep their meaning. */
@@ -127,7 +136,7 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 		c->refused_unlogged++;
 		return;
 	}
-	inet_ntop(AF_INET, &group, grp, sizeof(grp));
+	maddr_ntop(ig.ma, group, group, grp);
 	snprintf(more, sizeof(more), "; %u more refusals not logged", c->refused_unlogged);
 	if (why == POLICY_MAX_GROUPS_HIT || why == POLICY_MAX_SOURCES_HIT)
 		log_info("client %u (%s): %s refused: %s (%u, policy %s)%s", c->id, c->cn, grp,
@@ -140,6 +149,15 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 	c->refused_quiet_until = now + IGMPD_REFUSED_LOG_MS;
 }
 
+/* The policy's verdict on @group, an IPv4 address or an interned IPv6 one. */
+static int igmpd_check_group(const struct policy_rule *r, uint32_t group)
+{
+	/* Prefix lists are IPv4 only for now: an IPv6 group meets max_groups. */
+	if (maddr_is6(group))
+		return -1;
+	return policy_check_group(r, group);
+}
+
 static int igmpd_admit_group(void *arg, uint32_t client, uint32_t group, unsigned int groups)
 {
 	struct client *c = reg_find(ig.reg, client);
@@ -150,7 +168,7 @@ static int igmpd_admit_group(void *arg, uint32_t client, uint32_t group, unsigne
 	if (!c)
 		return 0;
 	r = policy_for(&ig.cfg->policy, c->cn);
-	why = policy_check_group(r, group);
+	why = igmpd_check_group(r, group);
 	if (why < 0 && groups >= r->max_groups)
 		why = POLICY_MAX_GROUPS_HIT;
 	if (why < 0)
@@ -178,11 +196,11 @@ static void igmpd_notify(void *arg, const struct mship_event *ev)
 {
 	static const char *const why[] = { "report", "timeout", "disconnect", "policy" };
 	struct client *c = reg_find(ig.reg, ev->client);
-	char grp[INET_ADDRSTRLEN];
+	char grp[MADDR_STRLEN];
 
 	(void)arg;
 	igmpd_changed(ev->group);
-	inet_ntop(AF_INET, &ev->group, grp, sizeof(grp));
+	maddr_ntop(ig.ma, ev->group, ev->group, grp);
 	if (ev->type == MSHIP_FILTER) {
 		log_debug("client %u (%s): %s filter now %s with %u sources", ev->client,
 			  c ? c->cn : "?", grp, ev->mode == MSHIP_INCLUDE ? "include" : "exclude",
@@ -273,6 +291,40 @@ void igmpd_query_host(const uint8_t mac[6])
 	if (!ig.up || ig.cfg->igmp.querier == QUERIER_OFF)
 		return;
 	igmpd_send_query(mac, IGMPD_HOST_QUERY_DS);
+	mldd_query(mac, IGMPD_HOST_QUERY_DS * 100);
+}
+
+static int igmpd_mark_host(void *arg, const struct mship_filter *f)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < f->nsrc; i++)
+		maddr_mark(ig.ma, f->src[i].addr);
+	return 0;
+}
+
+static int igmpd_mark_group(void *arg, uint32_t group, unsigned int members,
+			    const struct mship_group_stats *gs)
+{
+	(void)members, (void)gs;
+	if (!maddr_is6(group))
+		return 0;
+	maddr_mark(ig.ma, group);
+	/* Every source any host's filter holds, named in the view or not. */
+	return mship_group_hosts(ig.ms, group, *(const uint64_t *)arg, igmpd_mark_host, NULL);
+}
+
+/* Forget the IPv6 addresses no membership uses any more. */
+static void igmpd_sweep(void)
+{
+	uint64_t now = ev_now_ms();
+	unsigned int n;
+
+	if (!ig.ma || mship_group_foreach(ig.ms, igmpd_mark_group, &now) < 0)
+		return;		/* out of memory: keep everything this time */
+	n = maddr_sweep(ig.ma, ig.addr_gone, ig.addr_gone_arg);
+	if (n)
+		log_debug("mld: %u IPv6 addresses no longer in use; %u kept", n,
+			  maddr_count(ig.ma));
 }
 
 static void igmpd_tick(void *arg)
@@ -287,6 +339,7 @@ static void igmpd_tick(void *arg)
 	if (ig.up && ig.connect_rounds && now >= ig.connect_next) {
 		if (igmpd_someone_unlearned()) {
 			igmpd_send_query(all_hosts_mac, IGMPD_HOST_QUERY_DS);
+			mldd_query(all_nodes_mac, IGMPD_HOST_QUERY_DS * 100);
 			ig.connect_rounds--;
 			ig.connect_next = now + 2 * IGMPD_CONNECT_QUERY_MS;
 		} else {
@@ -295,6 +348,11 @@ static void igmpd_tick(void *arg)
 	}
 	if (ig.up && querier_next(&ig.q) <= now && querier_poll(&ig.q, now))
 		igmpd_send_query(all_hosts_mac, (uint32_t)ig.cfg->igmp.query_response_interval * 10);
+	mldd_tick(now);
+	if (now >= ig.sweep_next) {
+		ig.sweep_next = now + (uint64_t)ig.cfg->igmp.query_interval * 1000;
+		igmpd_sweep();
+	}
 }
 
 static void igmpd_frame(const uint8_t *frame, size_t len, void *arg);
@@ -327,6 +385,8 @@ static void igmpd_retry(void *arg)
 
 static int igmpd_defer(const uint8_t *frame, size_t len)
 {
+	if (retrying)
+		return 0;
 	if (dfr.n == IGMPD_DEFER_MAX || len > IGMPD_DEFER_LEN)
 		return 0;
 	if (!dfr.timer && (dfr.timer = ev_timer(0, 0, igmpd_retry, NULL)) < 0) {
@@ -338,6 +398,21 @@ static int igmpd_defer(const uint8_t *frame, size_t len)
 	return 1;
 }
 
+int igmpd_hold(const uint8_t *frame, size_t len)
+{
+	return igmpd_defer(frame, len);
+}
+
+/* Is @frame IPv6 (after at most one VLAN tag)? */
+static int igmpd_is_ipv6(const uint8_t *frame, size_t len)
+{
+	size_t off = 12;
+
+	if (len >= 18 && frame[12] == 0x81 && frame[13] == 0x00)
+		off = 16;
+	return len >= off + 2 && frame[off] == 0x86 && frame[off + 1] == 0xdd;
+}
+
 static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 {
 	struct igmp_msg msg;
@@ -346,6 +421,11 @@ static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 	uint64_t now = ev_now_ms();
 
 	(void)arg;
+	if (igmpd_is_ipv6(frame, len)) {
+		if (!mldd_frame(frame, len, now))
+			igmpd_changes_flush();
+		return;
+	}
 	if (igmp_parse(frame, len, &msg, &why, &ig.st) < 0) {
 		log_debug("igmp: %zu-byte frame dropped: %s", len, igmp_drop_name(why));
 		return;
@@ -366,7 +446,7 @@ static void igmpd_frame(const uint8_t *frame, size_t len, void *arg)
 	if (!memcmp(msg.src_mac, ig.tap_mac, 6))
 		return;
 	c = reg_find_mac(ig.reg, msg.src_mac);
-	if (!c && !retrying && igmpd_defer(frame, len))
+	if (!c && igmpd_defer(frame, len))
 		return;
 	if (!c) {
 		char mac[18];
@@ -398,15 +478,25 @@ struct mship *igmpd_init(const struct cfg *cfg, struct registry *reg)
 
 	ig.cfg = cfg;
 	ig.reg = reg;
+	ig.ma = maddr_new(0);
+	if (!ig.ma)
+		return NULL;
 	ig.ms = mship_new(&mp);
 	if (!ig.ms)
-		return NULL;
+		goto fail;
+	mldd_init(cfg, reg, ig.ms, ig.ma);
+	ig.sweep_next = ev_now_ms() + (uint64_t)cfg->igmp.query_interval * 1000;
 	ig.timer = ev_timer(IGMPD_TICK_MS, IGMPD_TICK_MS, igmpd_tick, NULL);
 	if (ig.timer < 0) {
 		mship_free(ig.ms);
 		ig.ms = NULL;
+		goto fail;
 	}
 	return ig.ms;
+fail:
+	maddr_free(ig.ma);
+	ig.ma = NULL;
+	return NULL;
 }
 
 int igmpd_up(const char *dev)
@@ -425,12 +515,14 @@ int igmpd_up(const char *dev)
 	querier_init(&ig.q, &qp, 0, ev_now_ms());
 	igmpd_read_addr();
 	ig.up = 1;
+	mldd_up(dev, ig.tap_mac);
 	return snoop_start(dev, igmpd_frame, NULL);
 }
 
 void igmpd_down(void)
 {
 	ig.up = 0;
+	mldd_down();
 	snoop_stop();
 }
 
@@ -449,7 +541,7 @@ void igmpd_mac_gone(uint32_t id, const uint8_t mac[6])
 void igmpd_policy_changed(void)
 {
 	uint32_t groups[IGMPD_MAX_GROUPS];
-	char grp[INET_ADDRSTRLEN];
+	char grp[MADDR_STRLEN];
 
 	for (unsigned i = 0; i < reg_count(ig.reg); i++) {
 		const struct client *c = reg_at(ig.reg, i);
@@ -457,11 +549,11 @@ void igmpd_policy_changed(void)
 		int n = mship_client_groups(ig.ms, c->id, groups, IGMPD_MAX_GROUPS);
 
 		for (int k = 0; k < n && k < IGMPD_MAX_GROUPS; k++) {
-			int why = policy_check_group(r, groups[k]);
+			int why = igmpd_check_group(r, groups[k]);
 
 			if (why < 0)
 				continue;
-			inet_ntop(AF_INET, &groups[k], grp, sizeof(grp));
+			maddr_ntop(ig.ma, groups[k], groups[k], grp);
 			log_info("client %u (%s): %s revoked by the new policy (%s, policy %s)",
 				 c->id, c->cn, grp, policy_refusal_name((enum policy_refusal)why),
 				 r->name);
@@ -476,19 +568,19 @@ void igmpd_policy_changed(void)
 void igmpd_client_groups(const struct client *c, FILE *out)
 {
 	uint32_t groups[IGMPD_MAX_GROUPS];
-	char ip[INET_ADDRSTRLEN];
+	char ip[MADDR_STRLEN];
 	int n = mship_client_groups(ig.ms, c->id, groups, IGMPD_MAX_GROUPS);
 
 	for (int i = 0; i < n && i < IGMPD_MAX_GROUPS; i++)
-		fprintf(out, "%s%s", i ? " " : "", inet_ntop(AF_INET, &groups[i], ip, sizeof(ip)));
+		fprintf(out, "%s%s", i ? " " : "", maddr_ntop(ig.ma, groups[i], groups[i], ip));
 }
 
 static int group_row(void *arg, uint32_t group, unsigned int members,
 		     const struct mship_group_stats *gs)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[MADDR_STRLEN];
 
-	fprintf(arg, "GROUP,%s,%u,%llu,%llu,%llu\n", inet_ntop(AF_INET, &group, ip, sizeof(ip)),
+	fprintf(arg, "GROUP,%s,%u,%llu,%llu,%llu\n", maddr_ntop(ig.ma, group, group, ip),
 		members, (unsigned long long)gs->frames_in, (unsigned long long)gs->frames_out,
 		(unsigned long long)gs->bytes_out);
 	return 0;
@@ -504,6 +596,18 @@ void igmpd_drop_rows(FILE *out)
 	for (int i = 0; i < IGMP_DROP_MAX; i++)
 		fprintf(out, "DROPS,%s,%llu\n", igmp_drop_name((enum igmp_drop)i),
 			(unsigned long long)ig.st.drops[i]);
+	mldd_drop_rows(out);
+}
+
+struct maddr *igmpd_maddr(void)
+{
+	return ig.ma;
+}
+
+void igmpd_on_addr_gone(void (*cb)(void *arg, uint32_t key, const uint8_t a[16]), void *arg)
+{
+	ig.addr_gone = cb;
+	ig.addr_gone_arg = arg;
 }
 
 void igmpd_exit(void)
@@ -518,4 +622,6 @@ void igmpd_exit(void)
 	ev_timer_cancel(ig.timer);
 	mship_free(ig.ms);
 	ig.ms = NULL;
+	maddr_free(ig.ma);
+	ig.ma = NULL;
 }

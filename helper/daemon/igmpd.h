@@ -5,12 +5,14 @@
 #ifndef IGMPD_H
 #define IGMPD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 struct cfg;
 struct registry;
 struct client;
+struct maddr;
 
 /**
  * igmpd_init() - create the membership engine. Return it, or NULL with
@@ -58,6 +60,35 @@ void igmpd_group_rows(FILE *out);
 
 /** igmpd_drop_rows() - one "DROPS,igmp_...,n" row per reason. */
 void igmpd_drop_rows(FILE *out);
+
+/**
+ * igmpd_maddr() - the helper's one table of IPv6 addresses (maddr.h): the
+ * membership engine's IPv6 group and source keys resolve here, e.g. for
+ * the data path's IPv6 headers or for printing. NULL before igmpd_init().
+ */
+struct maddr *igmpd_maddr(void);
+
+/**
+ * igmpd_on_addr_gone() - @cb is told each IPv6 address whose key is freed
+ * (no membership uses it any more), before the key can be given to another
+ * address: e.g. to delete the key from a kernel map. Sweeps run once per
+ * igmp.query_interval. @cb must not call back into igmpd.
+ */
+void igmpd_on_addr_gone(void (*cb)(void *arg, uint32_t key, const uint8_t a[16]), void *arg);
+
+/*
+ * For mldd.c, which shares the capture, the client lookup and the engine.
+ */
+
+/**
+ * igmpd_hold() - keep @frame, whose sender's MAC is not known yet, until
+ * the plugin channel has been read, then hand it in again. Return 1 if
+ * kept, 0 if not (it is a retry already, or there is no room).
+ */
+int igmpd_hold(const uint8_t *frame, size_t len);
+
+/** igmpd_changes_flush() - tell the data path the groups just changed. */
+void igmpd_changes_flush(void);
 
 /** igmpd_exit() - stop and free everything. */
 void igmpd_exit(void);

@@ -1,5 +1,5 @@
 /*
- * snoop.c - libpcap capture of inbound IGMP on the tap.
+ * snoop.c - libpcap capture of IGMP and MLD on the tap.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -14,6 +14,7 @@
 
 #define SNOOP_RETRY_MS 1000
 #define SNOOP_SNAPLEN 2048 /* IGMPv3 reports larger than this are not sent on Ethernet */
+#define SNOOP_FILTER "ip proto 2 or (ip6 and ip6[6] == 0 and ip6[40] == 58)"
 
 static struct {
 	pcap_t *pc;
@@ -91,8 +92,9 @@ static int snoop_open(void)
 		return -1;
 	}
 	/* Both directions: clients' reports come in, and a querier on this
-	 * server (igmpproxy) sends its queries out. */
-	if (pcap_compile(pc, &prog, "ip proto 2", 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+	 * server (igmpproxy) sends its queries out. MLD always rides behind a
+	 * Hop-by-Hop header; neighbour discovery, which does not, stays out. */
+	if (pcap_compile(pc, &prog, SNOOP_FILTER, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(pc, &prog) < 0) {
 		log_warnx("snoop: cannot filter on %s: %s", sn.dev, pcap_geterr(pc));
 		pcap_close(pc);
@@ -109,7 +111,7 @@ static int snoop_open(void)
 	}
 	sn.pc = pc;
 	sn.warned = 0;
-	log_info("snoop: capturing IGMP on %s (ifindex %u)", sn.dev, sn.ifindex);
+	log_info("snoop: capturing IGMP and MLD on %s (ifindex %u)", sn.dev, sn.ifindex);
 	return 0;
 fail_msg:
 	if (!sn.warned)
@@ -141,6 +143,19 @@ int snoop_start(const char *dev, snoop_cb cb, void *arg)
 	snoop_open();
 	sn.timer = ev_timer(SNOOP_RETRY_MS, SNOOP_RETRY_MS, snoop_check, NULL);
 	return sn.timer < 0 ? -1 : 0;
+}
+
+int snoop_inject(const uint8_t *frame, size_t len)
+{
+	if (!sn.pc) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (pcap_inject(sn.pc, frame, len) != (int)len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 void snoop_stop(void)

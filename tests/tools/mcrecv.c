@@ -6,6 +6,7 @@
  * MCAST_JOIN_SOURCE_GROUP with -s for an IGMPv3 source-specific join; -x
  * then blocks one source of an any-source join: IGMPv3 EXCLUDE {source}),
  * so the kernel sends the IGMP report on exactly the interface given.
+ * An IPv6 GROUP (and SOURCE) makes it an AF_INET6 socket: MLDv2 reports.
  *
  * Signals:
  *   SIGUSR1        leave the group now (the kernel sends the Leave / v3
@@ -84,11 +85,18 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int family = AF_INET;
+
 static int set_sockaddr(struct sockaddr_storage *ss, const char *addr)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
 	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -1;
+	}
 	sin->sin_family = AF_INET;
 	return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -1;
 }
@@ -106,7 +114,8 @@ int main(int argc, char **argv)
 	uint8_t *seen;
 	struct group_req gr;
 	struct group_source_req gsr;
-	struct sockaddr_in bind_addr = { .sin_family = AF_INET };
+	struct sockaddr_storage bind_ss;
+	int level;
 
 	while ((opt = getopt(argc, argv, "g:p:i:s:x:d:")) != -1) {
 		switch (opt) {
@@ -133,23 +142,32 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (strchr(group, ':'))
+		family = AF_INET6;
+	level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	fd = socket(family, SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("mcrecv: socket");
 		return 2;
 	}
 	/* Binding to the group address, not INADDR_ANY, keeps datagrams of
 	 * other groups on the same port out of this count. */
-	if (inet_pton(AF_INET, group, &bind_addr.sin_addr) != 1 ||
-	    !IN_MULTICAST(ntohl(bind_addr.sin_addr.s_addr))) {
-		fprintf(stderr, "mcrecv: %s is not an IPv4 multicast group\n", group);
+	if (set_sockaddr(&bind_ss, group) ||
+	    (family == AF_INET ?
+	     !IN_MULTICAST(ntohl(((struct sockaddr_in *)&bind_ss)->sin_addr.s_addr)) :
+	     !IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)&bind_ss)->sin6_addr))) {
+		fprintf(stderr, "mcrecv: %s is not a multicast group\n", group);
 		return 2;
 	}
-	bind_addr.sin_port = htons((uint16_t)port);
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&bind_ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&bind_ss)->sin_port = htons((uint16_t)port);
 	int rcvbuf = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&bind_addr, sizeof(bind_addr))) {
+	    bind(fd, (struct sockaddr *)&bind_ss, family == AF_INET6 ?
+		 sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in))) {
 		perror("mcrecv: bind");
 		return 2;
 	}
@@ -164,9 +182,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mcrecv: bad source %s\n", source);
 		return 2;
 	}
-	if (source ? setsockopt(fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &gsr,
+	if (source ? setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &gsr,
 				sizeof(gsr))
-		   : setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &gr, sizeof(gr))) {
+		   : setsockopt(fd, level, MCAST_JOIN_GROUP, &gr, sizeof(gr))) {
 		perror("mcrecv: join");
 		return 2;
 	}
@@ -174,7 +192,7 @@ int main(int argc, char **argv)
 		struct group_source_req bsr = gsr;
 
 		if (set_sockaddr(&bsr.gsr_source, block) ||
-		    setsockopt(fd, IPPROTO_IP, MCAST_BLOCK_SOURCE, &bsr, sizeof(bsr))) {
+		    setsockopt(fd, level, MCAST_BLOCK_SOURCE, &bsr, sizeof(bsr))) {
 			perror("mcrecv: block source");
 			return 2;
 		}
@@ -195,10 +213,10 @@ int main(int argc, char **argv)
 		ssize_t n;
 
 		if (leave_req && !left) {
-			int rc = source ? setsockopt(fd, IPPROTO_IP,
+			int rc = source ? setsockopt(fd, level,
 						     MCAST_LEAVE_SOURCE_GROUP,
 						     &gsr, sizeof(gsr))
-					: setsockopt(fd, IPPROTO_IP,
+					: setsockopt(fd, level,
 						     MCAST_LEAVE_GROUP, &gr,
 						     sizeof(gr));
 			if (rc) {

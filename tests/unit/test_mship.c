@@ -907,6 +907,31 @@ static void test_out_of_memory(void **state)
 	assert_true(k > 5);
 }
 
+/*
+ * IPv6 groups and sources reach the engine as maddr keys in 240.0.0.0/4:
+ * MLDv1 as (2, EXCLUDE {}) and Done as (2, TO_IN {}), MLDv2 as v3 records.
+ */
+static void test_ipv6_keys(void **state)
+{
+	struct mship *ms = new_ms(0, 0);
+
+	(void)state;
+	assert_int_equal(rec(ms, 1, mac_a, 2, "240.0.0.1", IGMP_MODE_IS_EXCLUDE, 0, NULL), 1);
+	ev_is(0, MSHIP_JOIN, MSHIP_WHY_REPORT, 1, "240.0.0.1", 1);
+	DESTS(ms, "240.0.0.9", "240.0.0.1", 1u);
+	assert_int_equal(rec(ms, 1, mac_a, 2, "240.0.0.1", IGMP_CHANGE_TO_INCLUDE, 10, NULL), 1);
+	ev_is(0, MSHIP_LEAVE, MSHIP_WHY_REPORT, 1, "240.0.0.1", 0);
+	DESTS(ms, "240.0.0.9", "240.0.0.1");
+	/* MLDv2 INCLUDE {S1}: only S1's key gets the copies. */
+	assert_int_equal(V3(ms, 2, mac_b, "240.0.0.2", MODE_IS_INCLUDE, 20, "240.0.0.3"), 1);
+	DESTS(ms, "240.0.0.3", "240.0.0.2", 2u);
+	DESTS(ms, "240.0.0.4", "240.0.0.2");
+	assert_int_equal(V3(ms, 2, mac_b, "240.0.0.2", BLOCK_OLD_SOURCES, 30, "240.0.0.3"), 1);
+	DESTS(ms, "240.0.0.3", "240.0.0.2");
+	assert_int_equal(mship_group_count(ms), 0);
+	mship_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -924,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_limits_and_errors),
 		cmocka_unit_test(test_scale),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_ipv6_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

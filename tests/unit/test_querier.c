@@ -126,6 +126,32 @@ static void test_no_address(void **state)
 	assert_true(querier_heard(&q, A("0.0.0.0"), 10 + OQPI + 2));
 }
 
+/* MLD: the caller compares 128-bit addresses and yields; same schedule. */
+static void test_yield(void **state)
+{
+	struct querier q;
+
+	(void)state;
+	init(&q, QUERIER_AUTO, NULL);
+	assert_true(querier_poll(&q, 0));
+	assert_true(querier_yield(&q, 1000));
+	assert_false(querier_active(&q));
+	assert_int_equal(querier_next(&q), 1000 + OQPI);
+	/* Heard again: not newly silenced, but the timer restarts. */
+	assert_false(querier_yield(&q, 2000));
+	assert_int_equal(querier_next(&q), 2000 + OQPI);
+	assert_false(querier_poll(&q, 2000 + OQPI - 1));
+	assert_true(querier_poll(&q, 2000 + OQPI));
+	assert_true(querier_active(&q));
+	/* Only auto defers. */
+	init(&q, QUERIER_ON, NULL);
+	assert_false(querier_yield(&q, 0));
+	assert_true(querier_poll(&q, 0));
+	init(&q, QUERIER_OFF, NULL);
+	assert_false(querier_yield(&q, 0));
+	assert_false(querier_poll(&q, 0));
+}
+
 static void test_modes(void **state)
 {
 	struct querier q;
@@ -181,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_equal_ip_defers),
 		cmocka_unit_test(test_no_address),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_yield),
 		cmocka_unit_test(test_captured_queries),
 	};
 
