@@ -29,7 +29,6 @@
 #include "fwd.h"
 #include "igmpd.h"
 #include "log.h"
-#include "maddr.h"
 #include "metrics.h"
 #include "registry.h"
 #include "status.h"
@@ -433,18 +432,19 @@ fail:
 }
 
 /*
- * The IPv6 address table: the data path and the upstream resolve IPv6 keys
- * with it (MLD snooping interns into it).
+ * The IPv6 address table MLD snooping interns into: the data path and the
+ * upstream resolve IPv6 keys with it, and the data path forgets the
+ * addresses whose keys it frees.
  */
-static struct maddr *addr_table;
-
 static int addr_table_wire(void)
 {
-	addr_table = maddr_new(0);
-	if (!addr_table)
+	struct maddr *t = igmpd_maddr();
+
+	if (!t)
 		return -1;
-	fwd_set_maddr(addr_table);
-	upstream_set_maddr(addr_table);
+	fwd_set_maddr(t);
+	upstream_set_maddr(t);
+	igmpd_on_addr_gone(fwd_addr_gone, NULL);
 	return 0;
 }
 
@@ -509,7 +509,6 @@ int daemon_run(const char *cfgpath, int plugin_fd)
 		unlink(d.cfg.metrics_file);
 	chan_close();
 	reg_free(d.reg);
-	maddr_free(addr_table);
 	cfg_free(&d.cfg);
 	return 0;
 }
