@@ -6,16 +6,20 @@
 #      up0 source-specifically (/proc/net/mcfilter6, UPSTREAM row);
 #   b) alice joins G from any source: the upstream join widens to any
 #      source; carol joins nothing;
-#   c) S1 and S2 each send N datagrams: alice gets N from each, bob N from
-#      S1 and none from S2, carol not one frame of G; copies carry a
-#      unicast destination MAC and reach alice's socket;
-#   d) alice leaves (MLDv2 TO_IN {}): after the helper dropped her, a second
+#   c) S1 and S2 each send N datagrams, and so does a sender on the server
+#      itself out of its tap (diverted at the tap's egress): alice gets N
+#      from each, bob N from S1 and none from the others, carol not one
+#      frame of G; copies carry a unicast destination MAC and reach alice's
+#      socket; neighbour discovery still works (carol pings the server);
+#   d) datagrams that arrive on up0 with hop limit 1 reach no client and
+#      are counted as hop limit (TTL) drops;
+#   e) alice leaves (MLDv2 TO_IN {}): after the helper dropped her, a second
 #      burst from S1 reaches bob only; then bob leaves and the helper
 #      leaves G on up0.
 # test_nflog_v6_upstream runs the same on the nflog path.
 . "$(dirname "$0")/../lib.sh"
 
-G=ff3e::8000:1 S1=2001:db8:99::2 S2=2001:db8:99::3 N=500 RATE=250
+G=ff3e::8000:1 S1=2001:db8:99::2 S2=2001:db8:99::3 LOCAL=fd00:8::1 N=500 RATE=250 NTTL=100
 G_HEX=ff3e0000000000000000000080000001 S1_HEX=20010db8009900000000000000000002
 OM_FEED=standalone
 OM_SERVER_EXTRA='server-ipv6 fd00:8::/64'
@@ -83,13 +87,19 @@ om_assert_eq "$(upstream_row | cut -d, -f2,4,5)" "up0,exclude," "status UPSTREAM
 om_helper_lacks_member 3 "$G" || om_fail "the helper lists carol in $G"
 
 # --- c) delivery -----------------------------------------------------------------
-burst() { # NAME: S1 and S2 send N each, in parallel, counted on every tap
+burst() { # NAME: S1 sends N; in the first burst S2 and the server too, in parallel
 	local i
 	for i in 1 2 3; do om_cap_start "$i"; done
 	OM_SEND_FROM=$S1 om_send_start "from1-$1" src "$G" "$N" "$RATE" eth0
-	[ "$1" = second ] || OM_SEND_FROM=$S2 om_send_start "from2-$1" src "$G" "$N" "$RATE" eth0
+	if [ "$1" = first ]; then
+		OM_SEND_FROM=$S2 om_send_start "from2-$1" src "$G" "$N" "$RATE" eth0
+		om_send_start "local-$1" srv "$G" "$N" "$RATE" tap0
+	fi
 	om_send_wait "from1-$1"
-	[ "$1" = second ] || om_send_wait "from2-$1"
+	if [ "$1" = first ]; then
+		om_send_wait "from2-$1"
+		om_send_wait "local-$1"
+	fi
 	om_wait_quiet
 	for i in 1 2 3; do
 		om_cap_stop "$i"
@@ -110,21 +120,39 @@ om_assert_eq "$(om_send_val from1-first errors)" 0 "S1's send errors"
 om_assert_eq "$(om_send_val from2-first errors)" 0 "S2's send errors"
 om_assert_eq "$(from 1 first "$S1")" "$N" "alice's tap: frames from S1"
 om_assert_eq "$(from 1 first "$S2")" "$N" "alice's tap: frames from S2"
+om_assert_eq "$(from 1 first "$LOCAL")" "$N" "alice's tap: frames from the server's own sender"
 om_assert_eq "$(from 2 first "$S1")" "$N" "bob's tap: frames from S1 (INCLUDE {S1})"
 om_assert_eq "$(from 2 first "$S2")" 0 "bob's tap: frames from S2 (INCLUDE {S1})"
+om_assert_eq "$(from 2 first "$LOCAL")" 0 "bob's tap: frames from the server's own sender (INCLUDE {S1})"
 om_assert_eq "$(any 3 first)" "0 0" "carol's tap: frames of $G (no member)"
-om_assert_eq "$(any 1 first)" "$((2 * N)) $((2 * N))" "alice's tap: frames of $G, all of them to her MAC"
+om_assert_eq "$(any 1 first)" "$((3 * N)) $((3 * N))" "alice's tap: frames of $G, all of them to her MAC"
 om_assert_ge "$(upstream_row | cut -d, -f6)" "$((2 * N))" "status: frames in of $G on up0"
 om_assert_eq "$(upstream_row | cut -d, -f7)" 0 "status: hop limit drops of $G (hop limit 8)"
 om_status_save after-first
+# Neighbour discovery (ff02::1:ffXX:XXXX) is not diverted.
+om_nsx c3 ping -6 -c 1 -W 3 fd00:8::1 >/dev/null || om_fail "carol cannot ping6 the server (neighbour discovery)"
+om_log "ok: carol pings fd00:8::1"
+
+# --- d) hop limit 1 is not forwarded ------------------------------------------------
+for i in 1 2 3; do om_cap_start "$i"; done
+OM_SEND_TTL=1 OM_SEND_FROM=$S1 om_send_start hop1 src "$G" "$NTTL" "$RATE" eth0
+om_send_wait hop1
+om_wait_quiet
+for i in 1 2 3; do
+	om_cap_stop "$i"
+	om_assert_eq "$(om_cap_count "$i" "$G")" 0 "${OM_CLIENT_CN[i]}'s tap: frames of $G sent with hop limit 1"
+done
+om_assert_eq "$(upstream_row | cut -d, -f7)" "$NTTL" "status: hop limit drops of $G"
+om_assert_eq "$(om_status | awk -F, '$1 == "DROPS" && $2 == "upstream_ttl_expired" { print $3 }')" \
+	"$NTTL" "status: DROPS upstream_ttl_expired"
 grp=$(om_status_group "$G")
 om_assert_eq "$(cut -d, -f3 <<<"$grp")" 2 "status GROUP row of $G: members"
 
-# --- d) leaves -------------------------------------------------------------------------
+# --- e) leaves -------------------------------------------------------------------------
 om_recv_leave 1 "$G" >/dev/null
 om_wait 5 "the helper drops alice from $G" om_helper_lacks_member 1 "$G"
 om_recv_stop 1 "$G"
-om_assert_eq "$(om_recv_val 1 "$G" received)" "$((2 * N))" "alice's socket: datagrams of $G (both sources use the same sequence numbers)"
+om_assert_eq "$(om_recv_val 1 "$G" received)" "$((3 * N))" "alice's socket: datagrams of $G (the sources use the same sequence numbers)"
 burst second
 om_assert_eq "$(any 1 second)" "0 0" "alice's tap after her leave: frames of $G"
 om_assert_eq "$(from 2 second "$S1")" "$N" "bob's tap after alice's leave: frames from S1"
