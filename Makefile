@@ -227,8 +227,8 @@ soak: all tests/tools/churn
 FUZZ_CC      ?= clang
 FUZZ_TIME    ?= 25
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= igmp proto ctl config mld
-FUZZ_ALL     := igmp proto ctl config mld
+FUZZ_TARGETS ?= igmp proto ctl config mld datapath
+FUZZ_ALL     := igmp proto ctl config mld datapath
 FUZZ_BINS    := $(patsubst %,tests/fuzz/fuzz_%,$(FUZZ_ALL))
 FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
 		    helper/core/mship_index.c helper/core/mship_view.c \
@@ -239,7 +239,9 @@ FUZZ_SRCS_config := helper/core/config.c helper/core/policy.c
 FUZZ_SRCS_mld    := helper/core/mld.c helper/core/igmp.c helper/core/maddr.c \
 		    helper/core/mship.c helper/core/mship_index.c \
 		    helper/core/mship_view.c helper/daemon/log.c
+FUZZ_SRCS_datapath := helper/edge/capture.c helper/edge/repl.c helper/daemon/log.c
 FUZZ_LIBS_config  = $(shell $(PKG_CONFIG) --libs libconfig 2>/dev/null)
+FUZZ_LIBS_datapath = -lpcap
 FUZZ_OUT     := tests/out/fuzz
 # igmp keeps its corpus and generated seeds where they always were.
 FUZZ_DIRS_igmp   := $(FUZZ_OUT)/corpus $(FUZZ_OUT)/seeds
