@@ -1177,3 +1177,61 @@ om_prom_check() {
 		if (series in seen) bad("duplicate series"); seen[series] = 1
 	}' "$1"
 }
+
+# ---------------------------------------------------------------------------
+# IPv6 group data (standalone upstream): om_v6_setup N brings up what
+# om_mcast_setup N does, with IPv6 on: OpenVPN with server-ipv6
+# (fd00:8::/64, the server fd00:8::1), up0 2001:db8:99::1/64 towards the
+# source namespace, which has OM_V6_SRC (2001:db8:99::2 and ::3). The
+# clients speak MLDv2 only; the helper queries in MLDv2 (igmp.version 3;
+# OM_V6_IGMP: more settings of the igmp group).
+
+OM_V6_SRC=(2001:db8:99::2 2001:db8:99::3)
+
+# om_v6_on SHORT - IPv6 back on in a namespace (om_ns_add turns it off),
+# for devices created later (the taps) too; MLDv2 only.
+om_v6_on() {
+	om_nsx "$1" sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=0 &&
+		sysctl -qw net.ipv6.conf.default.disable_ipv6=0 &&
+		sysctl -qw net.ipv6.conf.all.force_mld_version=2' || om_fail "IPv6 on in $1"
+}
+
+om_v6_setup() {
+	local n=$1 ns i a
+	OM_FEED=standalone
+	OM_SERVER_EXTRA="${OM_SERVER_EXTRA:-}
+server-ipv6 fd00:8::/64"
+	# An MLDv1 query would turn the clients to v1, which has no source lists.
+	OM_HELPER_EXTRA="${OM_HELPER_EXTRA:-}
+igmp = { version = 3; ${OM_V6_IGMP:-} };"
+	om_topo_mcast "$n"
+	for ns in srv src $(seq -f 'c%g' 1 "$n"); do om_v6_on "$ns"; done
+	for a in "${OM_V6_SRC[@]}"; do
+		ip -n "$(om_ns src)" -6 addr add "$a/64" dev eth0 nodad
+	done
+	ip -n "$(om_ns srv)" -6 addr add 2001:db8:99::1/64 dev up0 nodad
+	om_server_start plugin
+	for ((i = 1; i <= n; i++)); do om_client_start "$i"; done
+	om_feed_start
+	om_wait 10 "alice's tap has the pushed IPv6 address" om_v6_has_addr 1
+}
+
+om_v6_has_addr() {
+	ip -n "$(om_ns "c$1")" -6 addr show dev tap0 | grep -q 'inet6 fd00:8::'
+}
+
+# om_v6_joined GROUP - the server has joined GROUP on up0 (the helper did).
+om_v6_joined() {
+	ip -n "$(om_ns srv)" -6 maddr show dev up0 | awk -v g="$1" '$1 == "inet6" && $2 == g { f = 1 } END { exit !f }'
+}
+
+om_v6_not_joined() {
+	! om_v6_joined "$@"
+}
+
+# om_v6_from I GROUP SOURCE [LOG] - UDP frames to GROUP from SOURCE in client
+# I's frame log (default frames-cI.log).
+om_v6_from() {
+	awk -v g="$2" -v s="$3" '$2 == g && $3 == "udp" && $6 == s { n++ } END { print n + 0 }' \
+		"${4:-$OM_OUT/frames-c$1.log}"
+}

@@ -19,30 +19,8 @@
 # test_nflog_v6_upstream runs the same on the nflog path.
 . "$(dirname "$0")/../lib.sh"
 
-G=ff3e::8000:1 S1=2001:db8:99::2 S2=2001:db8:99::3 LOCAL=fd00:8::1 N=500 RATE=250 NTTL=100
+G=ff3e::8000:1 S1=${OM_V6_SRC[0]} S2=${OM_V6_SRC[1]} LOCAL=fd00:8::1 N=500 RATE=250 NTTL=100
 G_HEX=ff3e0000000000000000000080000001 S1_HEX=20010db8009900000000000000000002
-OM_FEED=standalone
-OM_SERVER_EXTRA='server-ipv6 fd00:8::/64'
-# MLDv2 queries (an MLDv1 one would turn the clients to v1, which has no
-# source lists), and the clients speak MLDv2 only.
-OM_HELPER_EXTRA='igmp = { version = 3; };'
-
-# v6_on SHORT - IPv6 back on in a namespace (om_ns_add turns it off); for
-# devices created afterwards (the taps) too.
-v6_on() {
-	om_nsx "$1" sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=0 &&
-		sysctl -qw net.ipv6.conf.default.disable_ipv6=0 &&
-		sysctl -qw net.ipv6.conf.all.force_mld_version=2' || om_fail "IPv6 on in $1"
-}
-
-# v6_joined GROUP - the server has joined GROUP on up0 (the helper did).
-v6_joined() {
-	ip -n "$(om_ns srv)" -6 maddr show dev up0 | awk -v g="$1" '$1 == "inet6" && $2 == g { f = 1 } END { exit !f }'
-}
-
-v6_not_joined() {
-	! v6_joined "$@"
-}
 
 # v6_sources - the sources in the server's filter for G on up0, "SOURCE
 # include|exclude" each, from /proc/net/mcfilter6 (32 hex digits each).
@@ -60,20 +38,11 @@ upstream_row() {
 	om_status | awk -F, -v g="$G" '$1 == "UPSTREAM" && $3 == g'
 }
 
-om_topo_mcast 3
-for ns in srv src c1 c2 c3; do v6_on "$ns"; done
-ip -n "$(om_ns src)" -6 addr add "$S1/64" dev eth0 nodad
-ip -n "$(om_ns src)" -6 addr add "$S2/64" dev eth0 nodad
-ip -n "$(om_ns srv)" -6 addr add 2001:db8:99::1/64 dev up0 nodad
-om_server_start plugin
-for i in 1 2 3; do om_client_start "$i"; done
-om_feed_start
-om_wait 10 "alice's tap has the pushed IPv6 address" \
-	sh -c "ip -n $(om_ns c1) -6 addr show dev tap0 | grep -q 'inet6 fd00:8::'"
+om_v6_setup 3
 
 # --- a) INCLUDE {S1}: a source-specific join upstream ------------------------
 om_recv_start 2 "$G" "$S1"
-om_wait 3 "$G joined on up0" v6_joined "$G"
+om_wait 3 "$G joined on up0" om_v6_joined "$G"
 om_try_wait 2000000 eval '[ "$(v6_sources)" = "$S1_HEX include " ]' ||
 	om_fail "upstream filter of $G on up0: got '$(v6_sources)', expected '$S1_HEX include'"
 om_log "ok: /proc/net/mcfilter6 on up0: $(v6_sources)"
@@ -108,8 +77,7 @@ burst() { # NAME: S1 sends N; in the first burst S2 and the server too, in paral
 	done
 }
 from() { # I BURST SOURCE - UDP frames to G from SOURCE on client I's tap
-	awk -v g="$G" -v s="$3" '$2 == g && $3 == "udp" && $6 == s { n++ } END { print n + 0 }' \
-		"$OM_OUT/frames-c$1.$2.log"
+	om_v6_from "$1" "$G" "$3" "$OM_OUT/frames-c$1.$2.log"
 }
 any() { # I BURST - UDP frames to G on client I's tap, unicast ones
 	awk -v g="$G" '$1 == "count" && $2 == g && $3 == "udp" { n = $4; u = $5 } END { print n + 0, u + 0 }' \
@@ -158,7 +126,7 @@ om_assert_eq "$(any 1 second)" "0 0" "alice's tap after her leave: frames of $G"
 om_assert_eq "$(from 2 second "$S1")" "$N" "bob's tap after alice's leave: frames from S1"
 om_assert_eq "$(any 3 second)" "0 0" "carol's tap: frames of $G (no member)"
 om_recv_leave 2 "$G" >/dev/null
-om_wait 5 "the helper leaves $G on up0 after the last member" v6_not_joined "$G"
+om_wait 5 "the helper leaves $G on up0 after the last member" om_v6_not_joined "$G"
 [ -z "$(upstream_row)" ] || om_fail "status still has an UPSTREAM row for $G"
 om_recv_stop 2 "$G"
 om_log "frames of $G per client: first burst alice $(any 1 first) bob $(any 2 first) carol $(any 3 first);" \
