@@ -15,10 +15,11 @@
 G0=ff3e::8000:10 G1=ff3e::8000:1 N=300 RATE=250
 S1=${OM_V6_SRC[0]}
 OM_DATAPATH=bpf
-# A long response interval: the takeover sweep comes 2 x 20 + 1 s after
-# the restart, well after the bursts. The new helper's per-client queries
-# ask with 1 s, so alice answers at once anyway.
-OM_V6_IGMP='query_response_interval = 20;'
+# The takeover sweep comes 2 x the query response interval (10 s) + 1 s
+# after the restart. Alice answers the new helper's query to her MAC (1 s)
+# or, at the latest, its general query (10 s): the bursts end before 21 s.
+QRI=10
+OM_V6_IGMP="query_response_interval = $QRI;"
 
 om_v6_setup 3
 om_assert_eq "$(om_datapath)" bpf "data path in use"
@@ -32,11 +33,13 @@ om_helper_has_member 1 "$G1" || om_fail "alice is no member of $G1 before the cr
 helper=$(om_helper_pids)
 om_assert_eq "$(wc -w <<<"$helper")" 1 "helper processes"
 kill -KILL "$helper"
+T_KILL=$(om_now_us)
 om_log "killed helper pid $helper"
 new_helper() { local h; h=$(om_helper_pids); [ -n "$h" ] && [ "$h" != "$helper" ]; }
 om_wait 5 "a new helper runs" new_helper
 om_wait 5 "the new helper answers on its control socket" om_status_ok
-om_wait 5 "the new helper lists alice in $G1" om_helper_has_member 1 "$G1"
+om_wait $((QRI + 2)) "the new helper lists alice in $G1" om_helper_has_member 1 "$G1"
+om_log "alice is back in $G1 $((($(om_now_us) - T_KILL) / 1000)) ms after the kill"
 line=$(grep 'took over from the previous helper' "$OM_OUT/server.log" | tail -n 1)
 [ -n "$line" ] || om_fail "the new helper did not take the previous one's maps over (server.log)"
 om_log "server.log: $line"
