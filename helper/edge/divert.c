@@ -178,7 +178,8 @@ int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *tab
 		return -1;
 	}
 	if (hook == DIVERT_EGRESS)
-		snprintf(match, sizeof(match), "ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00");
+		snprintf(match, sizeof(match),
+			 "ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00");
 	else
 		snprintf(match, sizeof(match), "oifname \"%s\"", ifname);
 	/* The scope is the low nibble of the group's second byte: 1 and 2

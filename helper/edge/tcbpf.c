@@ -240,7 +240,8 @@ static void adopt(unsigned int idx, int upstream)
 			    .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
 	size_t vmax = sizeof(*tb.list) + (size_t)tb.ncpu * sizeof(struct dp_gcnt);
-	uint8_t key[sizeof(struct dp_addr6)], next[sizeof(struct dp_addr6)];	/* the longest key */
+	/* Room for the longest key of the maps, dp_addrs'. */
+	uint8_t key[sizeof(struct dp_addr6)], next[sizeof(struct dp_addr6)];
 	long copied[TB_NMAPS] = { 0 };
 	struct old_prog *o = NULL;
 	void *val;
