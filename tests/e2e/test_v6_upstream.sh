@@ -115,6 +115,9 @@ om_assert_eq "$(om_status | awk -F, '$1 == "DROPS" && $2 == "upstream_ttl_expire
 	"$NTTL" "status: DROPS upstream_ttl_expired"
 grp=$(om_status_group "$G")
 om_assert_eq "$(cut -d, -f3 <<<"$grp")" 2 "status GROUP row of $G: members"
+om_assert_eq "$(cut -d, -f5 <<<"$grp")" "$((4 * N))" "status GROUP row of $G: frames out"
+om_assert_eq "$(om_status_field alice 8) $(om_status_field bob 8) $(om_status_field carol 8)" \
+	"$((3 * N)) $N 0" "status: frames sent to alice, bob, carol"
 
 # --- e) leaves -------------------------------------------------------------------------
 om_recv_leave 1 "$G" >/dev/null
