@@ -466,18 +466,24 @@ void tcbpf_client_del(uint32_t id)
 	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id);
 }
 
-int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes)
+/* A per-CPU dp_cnt of map @fd summed over CPUs; zero if there is none. */
+static int cnt_sum(int fd, const void *key, uint64_t *frames, uint64_t *bytes)
 {
 	const struct dp_cnt *v = tb.percpu;
 
 	*frames = *bytes = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu) < 0)
+	if (bpf_map_lookup_elem(fd, key, tb.percpu) < 0)
 		return -1;
 	for (int i = 0; i < tb.ncpu; i++) {
 		*frames += v[i].frames;
 		*bytes += v[i].bytes;
 	}
 	return 0;
+}
+
+int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes)
+{
+	return cnt_sum(bpf_map__fd(tb.skel->maps.dp_clients), &id, frames, bytes);
 }
 
 int tcbpf_cg_add(uint32_t group, uint32_t client)
@@ -503,16 +509,8 @@ void tcbpf_cg_del(uint32_t group, uint32_t client)
 int tcbpf_cg_counts(uint32_t group, uint32_t client, uint64_t *frames, uint64_t *bytes)
 {
 	struct dp_cgkey key = { .group = group, .client = client };
-	const struct dp_cnt *v = tb.percpu;
 
-	*frames = *bytes = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_cg), &key, tb.percpu) < 0)
-		return -1;
-	for (int i = 0; i < tb.ncpu; i++) {
-		*frames += v[i].frames;
-		*bytes += v[i].bytes;
-	}
-	return 0;
+	return cnt_sum(bpf_map__fd(tb.skel->maps.dp_cg), &key, frames, bytes);
 }
 
 int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out)
