@@ -1177,3 +1177,60 @@ om_prom_check() {
 		if (series in seen) bad("duplicate series"); seen[series] = 1
 	}' "$1"
 }
+
+# ---------------------------------------------------------------------------
+# IPv6 over the VPN (MLD snooping, the IPv6 data path)
+#
+# om_topo_vpn6 N    om_topo_vpn N with IPv6 on in the server and the clients,
+#                   and OpenVPN's server-ipv6 pool OM_VPN6_NET (the server's
+#                   tap gets OM_SERVER_VPN6, clients ...::1000 and up).
+# om_client6_wait I until client I's tap has its pushed IPv6 address.
+# om_if_ipv6 NS IF  the first global IPv6 address of IF.
+# om_ping6 I [DST]  one ICMPv6 echo from client I to DST (default: the
+#                   server's VPN address); needs neighbour discovery.
+
+OM_VPN6_NET=fd00:8::/64
+OM_SERVER_VPN6=fd00:8::1
+
+# om_ipv6_on SHORT - IPv6 on in namespace SHORT (om_ns_add turns it off)
+# for the interfaces created from now on (the taps), without the duplicate
+# address detection delay.
+om_ipv6_on() {
+	om_nsx "$1" sh -c '
+		for k in net.ipv6.conf.all.disable_ipv6=0 \
+			 net.ipv6.conf.default.disable_ipv6=0 \
+			 net.ipv6.conf.all.accept_dad=0 \
+			 net.ipv6.conf.default.accept_dad=0; do
+			sysctl -qw "$k" || exit 1
+		done' || om_fail "cannot turn IPv6 on in $1"
+}
+
+om_topo_vpn6() {
+	local i
+	om_topo_vpn "$1"
+	om_ipv6_on srv
+	for ((i = 1; i <= $1; i++)); do
+		om_ipv6_on "c$i"
+	done
+	OM_SERVER_EXTRA="${OM_SERVER_EXTRA:+$OM_SERVER_EXTRA
+}server-ipv6 $OM_VPN6_NET"
+}
+
+om_if_ipv6() {
+	ip -n "$OM_PFX-$1" -6 -o addr show dev "$2" scope global 2>/dev/null |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+om_client6_wait() {
+	om_wait 10 "client ${OM_CLIENT_CN[$1]} has its IPv6 address on tap0" om_if_ipv6_set "c$1" tap0
+	om_log "client ${OM_CLIENT_CN[$1]}: $(om_if_ipv6 "c$1" tap0)"
+}
+
+om_if_ipv6_set() {
+	[ -n "$(om_if_ipv6 "$1" "$2")" ]
+}
+
+om_ping6() {
+	om_nsx "c$1" ping -6 -c 1 -W 2 "${2:-$OM_SERVER_VPN6}" >>"$OM_OUT/ping6-c$1.log" 2>&1
+}
+
