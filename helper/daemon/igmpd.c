@@ -152,10 +152,13 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 /* The policy's verdict on @group, an IPv4 address or an interned IPv6 one. */
 static int igmpd_check_group(const struct policy_rule *r, uint32_t group)
 {
-	/* Prefix lists are IPv4 only for now: an IPv6 group meets max_groups. */
-	if (maddr_is6(group))
-		return -1;
-	return policy_check_group(r, group);
+	const uint8_t *a;
+
+	if (!maddr_is6(group))
+		return policy_check_group(r, group);
+	a = maddr_addr(ig.ma, group);
+	/* Not interned: nothing can be a member; refuse rather than guess. */
+	return a ? policy_check_group6(r, a) : POLICY_NOT_ALLOWED;
 }
 
 static int igmpd_admit_group(void *arg, uint32_t client, uint32_t group, unsigned int groups)

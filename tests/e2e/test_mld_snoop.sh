@@ -8,7 +8,8 @@
 #   from the tap's link-local address, and a client receives them;
 #   alice joins G6 (her kernel sends an MLDv2 report, checked) -> her CLIENT row lists
 #   G6, bob's does not, and G6's GROUP row counts 1 member;
-#   bob joins nothing -> his Groups column stays empty throughout;
+#   bob, whose policy allows IPv4 groups only, joins G6 too -> refused
+#   (fail closed): his Groups column stays empty, Refused Not Allowed 1;
 #   alice leaves -> within 2 s the status lists nobody in G6;
 #   the DROPS rows count the clients' link-local reports (ff02::1:ff..),
 #   and none of the real kernel's frames failed a check.
@@ -17,7 +18,8 @@
 G6=ff3e::8000:1
 # Queries every 4 s (startup ones 1 s apart) so one is seen quickly; IGMPv3
 # makes our MLD queries MLDv2, so the clients keep sending MLDv2.
-OM_HELPER_EXTRA='igmp = { version = 3; query_interval = 4; query_response_interval = 2; };'
+OM_HELPER_EXTRA='igmp = { version = 3; query_interval = 4; query_response_interval = 2; };
+policy = { clients = ( { common_name = "bob"; allow = [ "239.0.0.0/8" ]; } ); };'
 
 om_topo_vpn6 2
 om_need_tools mcrecv
@@ -64,10 +66,20 @@ om_log "ok: alice listed in $G6 $((($(om_now_us) - t0) / 1000)) ms after mcrecv 
 om_wait 5 "alice's MLDv2 report for $G6 on the server's tap0" \
 	om_bg_alive_grep report-c1 "multicast listener report v2.*gaddr $G6 to_ex"
 om_bg_stop report-c1
+# bob's join is refused by his policy: only the refusal counter moves.
+om_bg recv-c2 c2 "$OM_TOOLS/mcrecv" -g "$G6" -p "$OM_MC_PORT" -i tap0
+om_wait 5 "bob's receiver joined" om_bg_alive_grep recv-c2 '^joined '
+refused_bob() {
+	[ "$(om_status_field bob 12)" -ge 1 ]
+}
+om_wait 5 "bob's join of $G6 refused (IPv4-only allow list)" refused_bob
 om_status_save joined
 om_assert_eq "$(groups_of alice)" "$G6" "status: alice's groups"
 om_assert_eq "$(groups_of bob)" "" "status: bob's groups"
 om_assert_eq "$(members_of "$G6")" 1 "status: members of $G6"
+om_assert_eq "$(om_status_field bob 11)" bob "status: bob's policy"
+om_assert_eq "$(om_status_field alice 12)" 0 "status: alice's refused joins"
+om_bg_stop recv-c2
 
 om_recv_leave 1 "$G6" >/dev/null
 t0=$(om_now_us)
