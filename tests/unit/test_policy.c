@@ -344,6 +344,10 @@ static void test_sample_config_example(void **state)
 	assert_int_equal(policy_for(&cfg.policy, "alice")->max_groups, 4);
 	assert_int_equal(policy_check_group(policy_for(&cfg.policy, "bob"), ip("239.2.1.99")),
 			 POLICY_DENIED);
+	/* Its default allows both families. */
+	assert_int_equal(policy_check_group(policy_for(&cfg.policy, "carol"), ip("239.9.9.9")), -1);
+	assert_int_equal(policy_check_group6(policy_for(&cfg.policy, "carol"),
+					     (const uint8_t[16]){ 0xff, 0x3e, [15] = 1 }), -1);
 	cfg_free(&cfg);
 }
 
