@@ -12,7 +12,9 @@
 #   (fail closed): his Groups column stays empty, Refused Not Allowed 1;
 #   alice leaves -> within 2 s the status lists nobody in G6;
 #   the DROPS rows count the clients' link-local reports (ff02::1:ff..),
-#   and none of the real kernel's frames failed a check.
+#   and none of the real kernel's frames failed a check;
+#   an MLD query from a higher link-local address leaves the helper the
+#   querier, one from fe80::1 (lower) makes it stop (RFC 3810 election).
 . "$(dirname "$0")/../lib.sh"
 
 G6=ff3e::8000:1
@@ -22,7 +24,7 @@ OM_HELPER_EXTRA='igmp = { version = 3; query_interval = 4; query_response_interv
 policy = { clients = ( { common_name = "bob"; allow = [ "239.0.0.0/8" ]; } ); };'
 
 om_topo_vpn6 2
-om_need_tools mcrecv
+om_need_tools mcrecv mldsend
 om_server_start plugin
 om_client_start 1
 om_client_start 2
@@ -101,3 +103,15 @@ for r in mld_truncated mld_bad_checksum mld_bad_length mld_bad_record mld_not_ml
 	om_assert_eq "$(drop "$r")" 0 "status: DROPS $r (real kernels' frames)"
 done
 om_assert_ge "$(drop mld_link_local)" 1 "status: DROPS mld_link_local (solicited-node reports)"
+
+# The election: a query from an address above ours changes nothing, one
+# from fe80::1, below every EUI-64 link-local address, silences us.
+om_nsx c2 "$OM_TOOLS/mldsend" -i tap0 -S fe80::ffff:ffff:ffff:fffe v2query :: ||
+	om_fail "mldsend failed"
+om_nsx c2 "$OM_TOOLS/mldsend" -i tap0 -S fe80::1 v2query :: || om_fail "mldsend failed"
+om_wait 2 "the helper yields to querier fe80::1" \
+	grep -q 'mld: querier fe80::1 heard on tap0; we stop querying' "$OM_OUT/server.log"
+if grep -q 'mld: querier fe80::ffff:ffff:ffff:fffe heard' "$OM_OUT/server.log"; then
+	om_fail "the helper yielded to a querier with a higher address"
+fi
+om_log "ok: MLD querier election (yields to fe80::1, not to fe80::ffff:ffff:ffff:fffe)"

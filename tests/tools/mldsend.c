@@ -12,6 +12,8 @@
  *   v2report GROUP      MLDv2 report (type 143), to ff02::16, one record:
  *                       CHANGE_TO_EXCLUDE {}, or with -s SOURCE
  *                       MODE_IS_INCLUDE {SOURCE}
+ *   v1query  GROUP      MLDv1 query (type 130, 24 bytes, 10 s), to ff02::1;
+ *   v2query  GROUP      MLDv2 query (28 bytes); GROUP :: is a general query
  * Options:
  *   -i IFNAME    interface (required)
  *   -S ADDR      IPv6 source (default fe80::99)
@@ -54,7 +56,8 @@ static __attribute__((noreturn)) void usage(void)
 {
 	fprintf(stderr,
 		"usage: mldsend -i IFNAME [-S SRC] [-H HOPS] [-n] [-c] [-L LEN] [-T LEN]\n"
-		"               [-r N] [-t TYPE] [-s SOURCE] v1report|v1done|v2report GROUP\n");
+		"               [-r N] [-t TYPE] [-s SOURCE]\n"
+		"               v1report|v1done|v2report|v1query|v2query GROUP\n");
 	exit(2);
 }
 
@@ -119,6 +122,17 @@ int main(int argc, char **argv)
 			mlen += 16;
 		}
 		addr("ff02::16", dst);
+	} else if (!strcmp(cmd, "v1query") || !strcmp(cmd, "v2query")) {
+		msg[0] = 130;
+		msg[4] = 10000 >> 8;
+		msg[5] = 10000 & 0xff;
+		addr(group, msg + 8);
+		mlen = cmd[1] == '1' ? 24 : 28;
+		if (mlen == 28) {
+			msg[24] = 2;		/* QRV */
+			msg[25] = 125;		/* QQIC */
+		}
+		addr("ff02::1", dst);
 	} else {
 		usage();
 	}
