@@ -223,8 +223,12 @@ int mldd_frame(const uint8_t *frame, size_t len, uint64_t now)
 		mldd_heard(&m, now);
 		return 0;
 	}
-	/* Reports the server itself sends out of the tap concern no client. */
+	/* Reports the server itself sends out of the tap concern no client;
+	 * nor does a report of link-local records only (every host's
+	 * solicited-node groups), which often is a new client's first frame. */
 	if (md.tap_mac && !memcmp(m.src_mac, md.tap_mac, 6))
+		return 0;
+	if (m.type == MLD_V2_REPORT && !m.nrec_valid)
 		return 0;
 	c = reg_find_mac(md.reg, m.src_mac);
 	if (!c && igmpd_hold(frame, len))
