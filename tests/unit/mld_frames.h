@@ -70,7 +70,8 @@ static inline size_t build(uint8_t *f, const char *src, const char *dst, uint8_t
 	ip[7] = hop;
 	A6(src, ip + 8);
 	A6(dst, ip + 24);
-	memcpy(ip + 40, hbh, hlen);
+	if (hlen)
+		memcpy(ip + 40, hbh, hlen);
 	memcpy(ip + 40 + hlen, msg, mlen);
 	fix_csum(f, L3);
 	return L3 + 40 + plen;
