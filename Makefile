@@ -236,7 +236,7 @@ FUZZ_SRCS_igmp   := helper/core/igmp.c helper/core/mship.c \
 FUZZ_SRCS_proto  := helper/core/proto.c
 FUZZ_SRCS_ctl    := helper/edge/ctl.c helper/daemon/ev.c helper/daemon/log.c
 FUZZ_SRCS_config := helper/core/config.c helper/core/policy.c
-FUZZ_SRCS_mld    := helper/core/mld.c helper/core/igmp.c helper/core/maddr.c \
+FUZZ_SRCS_mld    := helper/core/mld.c helper/core/mldship.c helper/core/igmp.c helper/core/maddr.c \
 		    helper/core/mship.c helper/core/mship_index.c \
 		    helper/core/mship_view.c helper/daemon/log.c
 FUZZ_SRCS_datapath := helper/edge/capture.c helper/edge/repl.c helper/daemon/log.c

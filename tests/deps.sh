@@ -20,10 +20,11 @@ clang libbpf-dev bpftool"
 # network namespaces; tcpdump counts frames; openssl makes the test PKI;
 # procps/psmisc for pgrep/pkill-by-pid style process handling; gnuplot-nox
 # draws the bench's picture and jq checks its JSON (the bench smoke test);
-# valgrind runs the helper through the churn test (test_churn_valgrind).
+# valgrind runs the helper through the churn test (test_churn_valgrind);
+# iputils-ping checks IPv6 neighbour discovery over the VPN (test_mld_snoop).
 RUNTIME_PKGS="openvpn igmpproxy nftables iproute2 tcpdump smcroute openssl
 procps psmisc man-db
-gnuplot-nox jq valgrind"
+gnuplot-nox jq valgrind iputils-ping"
 # The Debian package (make deb, test_deb_package): the distribution's tools
 # build it and lintian checks it; prometheus provides promtool, which checks
 # the metrics files (no service starts without systemd; none is enabled).

@@ -1179,28 +1179,83 @@ om_prom_check() {
 }
 
 # ---------------------------------------------------------------------------
+# IPv6 over the VPN (MLD snooping, the IPv6 data path)
+#
+# om_topo_vpn6 N    om_topo_vpn N with IPv6 on in the server and the clients,
+#                   and OpenVPN's server-ipv6 pool OM_VPN6_NET (the server's
+#                   tap gets OM_SERVER_VPN6, clients ...::1000 and up).
+# om_client6_wait I until client I's tap has its pushed IPv6 address.
+# om_if_ipv6 NS IF  the first global IPv6 address of IF.
+# om_ping6 I [DST]  one ICMPv6 echo from client I to DST (default: the
+#                   server's VPN address); needs neighbour discovery.
+
+OM_VPN6_NET=fd00:8::/64
+OM_SERVER_VPN6=fd00:8::1
+
+# om_ipv6_on SHORT - IPv6 on in namespace SHORT (om_ns_add turns it off)
+# for the interfaces created from now on (the taps), without the duplicate
+# address detection delay.
+om_ipv6_on() {
+	om_nsx "$1" sh -c '
+		for k in net.ipv6.conf.all.disable_ipv6=0 \
+			 net.ipv6.conf.default.disable_ipv6=0 \
+			 net.ipv6.conf.all.accept_dad=0 \
+			 net.ipv6.conf.default.accept_dad=0; do
+			sysctl -qw "$k" || exit 1
+		done' || om_fail "cannot turn IPv6 on in $1"
+}
+
+om_topo_vpn6() {
+	local i
+	om_topo_vpn "$1"
+	om_ipv6_on srv
+	for ((i = 1; i <= $1; i++)); do
+		om_ipv6_on "c$i"
+	done
+	OM_SERVER_EXTRA="${OM_SERVER_EXTRA:+$OM_SERVER_EXTRA
+}server-ipv6 $OM_VPN6_NET"
+}
+
+om_if_ipv6() {
+	ip -n "$OM_PFX-$1" -6 -o addr show dev "$2" scope global 2>/dev/null |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+om_client6_wait() {
+	om_wait 10 "client ${OM_CLIENT_CN[$1]} has its IPv6 address on tap0" om_if_ipv6_set "c$1" tap0
+	om_log "client ${OM_CLIENT_CN[$1]}: $(om_if_ipv6 "c$1" tap0)"
+}
+
+om_if_ipv6_set() {
+	[ -n "$(om_if_ipv6 "$1" "$2")" ]
+}
+
+om_ping6() {
+	om_nsx "c$1" ping -6 -c 1 -W 2 "${2:-$OM_SERVER_VPN6}" >>"$OM_OUT/ping6-c$1.log" 2>&1
+}
+
+
+# ---------------------------------------------------------------------------
 # IPv6 group data (standalone upstream): om_v6_setup N brings up what
 # om_mcast_setup N does, with IPv6 on: OpenVPN with server-ipv6
-# (fd00:8::/64, the server fd00:8::1), up0 2001:db8:99::1/64 towards the
+# (OM_VPN6_NET, the server OM_SERVER_VPN6), up0 2001:db8:99::1/64 towards the
 # source namespace, which has OM_V6_SRC (2001:db8:99::2 and ::3). The
 # clients speak MLDv2 only; the helper queries in MLDv2 (igmp.version 3;
 # OM_V6_IGMP: more settings of the igmp group).
 
 OM_V6_SRC=(2001:db8:99::2 2001:db8:99::3)
 
-# om_v6_on SHORT - IPv6 back on in a namespace (om_ns_add turns it off),
-# for devices created later (the taps) too; MLDv2 only.
+# om_v6_on SHORT - om_ipv6_on, and the hosts speak MLDv2 only.
 om_v6_on() {
-	om_nsx "$1" sh -c 'sysctl -qw net.ipv6.conf.all.disable_ipv6=0 &&
-		sysctl -qw net.ipv6.conf.default.disable_ipv6=0 &&
-		sysctl -qw net.ipv6.conf.all.force_mld_version=2' || om_fail "IPv6 on in $1"
+	om_ipv6_on "$1"
+	om_nsx "$1" sysctl -qw net.ipv6.conf.all.force_mld_version=2 || om_fail "MLDv2 only in $1"
 }
 
 om_v6_setup() {
 	local n=$1 ns i a
 	OM_FEED=standalone
 	OM_SERVER_EXTRA="${OM_SERVER_EXTRA:-}
-server-ipv6 fd00:8::/64"
+server-ipv6 $OM_VPN6_NET"
 	# An MLDv1 query would turn the clients to v1, which has no source lists.
 	OM_HELPER_EXTRA="${OM_HELPER_EXTRA:-}
 igmp = { version = 3; ${OM_V6_IGMP:-} };"
@@ -1213,11 +1268,7 @@ igmp = { version = 3; ${OM_V6_IGMP:-} };"
 	om_server_start plugin
 	for ((i = 1; i <= n; i++)); do om_client_start "$i"; done
 	om_feed_start
-	om_wait 10 "alice's tap has the pushed IPv6 address" om_v6_has_addr 1
-}
-
-om_v6_has_addr() {
-	ip -n "$(om_ns "c$1")" -6 addr show dev tap0 | grep -q 'inet6 fd00:8::'
+	for ((i = 1; i <= n; i++)); do om_client6_wait "$i"; done
 }
 
 # om_v6_joined GROUP - the server has joined GROUP on up0 (the helper did).

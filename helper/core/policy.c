@@ -8,7 +8,10 @@
 
 #include "policy.h"
 
-static const struct policy_prefix all_multicast = { 0xe0000000u, 0xf0000000u };
+static const struct policy_prefix all_multicast[2] = {
+	{ .addr = 0xe0000000u, .mask = 0xf0000000u },
+	{ .v6 = 1, .len6 = 8, .a6 = { 0xff } },
+};
 
 static const char *const refusal_names[POLICY_REFUSAL_MAX] = {
 	[POLICY_NOT_ALLOWED] = "not_allowed",
@@ -26,8 +29,8 @@ void policy_init(struct policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	strcpy(p->def.name, "default");
-	p->def.allow = &all_multicast;
-	p->def.nallow = 1;
+	p->def.allow = all_multicast;
+	p->def.nallow = 2;
 	p->def.max_groups = POLICY_DEFAULT_GROUPS;
 	p->def.max_sources = POLICY_DEFAULT_SOURCES;
 }
@@ -64,8 +67,73 @@ const struct policy_rule *policy_for(const struct policy *p, const char *cn)
 static int in_list(const struct policy_prefix *l, unsigned int n, uint32_t a)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if ((a & l[i].mask) == l[i].addr)
+		if (!l[i].v6 && (a & l[i].mask) == l[i].addr)
 			return 1;
+	return 0;
+}
+
+/* Do the first @len bits of @a and @b agree? */
+static int bits_equal(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	unsigned int whole = len / 8, rest = len % 8;
+
+	if (memcmp(a, b, whole))
+		return 0;
+	return !rest || !((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+static int in_list6(const struct policy_prefix *l, unsigned int n, const uint8_t *a)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (l[i].v6 && bits_equal(a, l[i].a6, l[i].len6))
+			return 1;
+	return 0;
+}
+
+int policy_check_group6(const struct policy_rule *r, const uint8_t a[16])
+{
+	if (in_list6(r->deny, r->ndeny, a))
+		return POLICY_DENIED;
+	if (!in_list6(r->allow, r->nallow, a))
+		return POLICY_NOT_ALLOWED;
+	return -1;
+}
+
+/* parse_prefix() for "ff3e::/16": into @out, or -1 with @why. */
+static int parse_prefix6(char *buf, const char *slash, struct policy_prefix *out,
+			 const char **why)
+{
+	uint8_t a[16];
+	long len = 128;
+	char *end;
+
+	if (slash) {
+		errno = 0;
+		len = strtol(slash, &end, 10);
+		if (!*slash || *end || errno || len < 0 || len > 128) {
+			*why = "the prefix length must be 0 to 128";
+			return -1;
+		}
+	}
+	if (inet_pton(AF_INET6, buf, a) != 1) {
+		*why = "not an IPv6 address";
+		return -1;
+	}
+	/* Host bits: the address must equal itself cut to the prefix. */
+	memset(out, 0, sizeof(*out));
+	memcpy(out->a6, a, (size_t)len / 8);
+	if (len % 8)
+		out->a6[len / 8] = a[len / 8] & (uint8_t)(0xff << (8 - len % 8));
+	if (memcmp(out->a6, a, 16)) {
+		*why = "host bits are set after the prefix length";
+		return -1;
+	}
+	if (len < 8 || a[0] != 0xff) {
+		*why = "not inside ff00::/8 (IPv6 multicast)";
+		return -1;
+	}
+	out->v6 = 1;
+	out->len6 = (uint8_t)len;
 	return 0;
 }
 
@@ -82,19 +150,25 @@ int policy_check_group(const struct policy_rule *r, uint32_t group)
 
 int policy_parse_prefix(const char *s, struct policy_prefix *out, const char **why)
 {
-	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
+	char buf[INET6_ADDRSTRLEN + 5], *slash, *end;
 	struct in_addr in;
 	long len = 32;
 	uint32_t a, mask;
 
 	if (strlen(s) >= sizeof(buf)) {
-		*why = "not an IPv4 prefix";
+		*why = "not an IPv4 or IPv6 prefix";
 		goto bad;
 	}
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
-	if (slash) {
+	if (slash)
 		*slash++ = '\0';
+	if (strchr(buf, ':')) {
+		if (parse_prefix6(buf, slash, out, why) < 0)
+			goto bad;
+		return 0;
+	}
+	if (slash) {
 		errno = 0;
 		len = strtol(slash, &end, 10);
 		if (!*slash || *end || errno || len < 0 || len > 32) {
@@ -116,6 +190,7 @@ int policy_parse_prefix(const char *s, struct policy_prefix *out, const char **w
 		*why = "not inside 224.0.0.0/4 (IPv4 multicast)";
 		goto bad;
 	}
+	memset(out, 0, sizeof(*out));
 	out->addr = a;
 	out->mask = mask;
 	return 0;

@@ -28,10 +28,18 @@ enum policy_refusal {
 	POLICY_REFUSAL_MAX
 };
 
-/* An IPv4 prefix, host byte order. */
+/*
+ * A multicast prefix: IPv4 in addr/mask (host byte order), or, with v6
+ * set, IPv6 in a6/len6. An IPv4 group is checked against the IPv4
+ * prefixes of a list only, an IPv6 group against the IPv6 ones: a list
+ * without prefixes of a family allows nothing of it (fails closed).
+ */
 struct policy_prefix {
 	uint32_t addr;
 	uint32_t mask;
+	uint8_t v6;
+	uint8_t len6;
+	uint8_t a6[16];
 };
 
 struct policy_rule {
@@ -53,7 +61,7 @@ struct policy {
 
 /**
  * policy_init() - the policy without a `policy` section: every multicast
- * group allowed, 256 groups and 64 sources per record. Allocates nothing.
+ * group allowed (224.0.0.0/4 and ff00::/8), 256 groups and 64 sources per record. Allocates nothing.
  */
 void policy_init(struct policy *p);
 
@@ -73,15 +81,21 @@ void policy_move(struct policy *to, struct policy *from);
 const struct policy_rule *policy_for(const struct policy *p, const char *cn);
 
 /**
- * policy_check_group() - may a client under @r receive @group (network byte
- * order)? deny beats allow.
+ * policy_check_group() - may a client under @r receive IPv4 @group (network
+ * byte order)? deny beats allow.
  * Return: -1 if it may, else the refusal (POLICY_NOT_ALLOWED or _DENIED).
  */
 int policy_check_group(const struct policy_rule *r, uint32_t group);
 
 /**
+ * policy_check_group6() - policy_check_group() for IPv6 group @a.
+ */
+int policy_check_group6(const struct policy_rule *r, const uint8_t a[16]);
+
+/**
  * policy_parse_prefix() - parse "239.1.0.0/16" (or one address, "/32") as
- * an IPv4 multicast prefix.
+ * an IPv4 multicast prefix, or "ff3e::/16" (one address: "/128") as an
+ * IPv6 one, inside ff00::/8.
  * @why: on failure, a short reason for the error message.
  * Return: 0, or -1 with errno EINVAL.
  */

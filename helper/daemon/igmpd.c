@@ -25,6 +25,7 @@
 #include "log.h"
 #include "maddr.h"
 #include "mldd.h"
+#include "mldship.h"
 #include "mship.h"
 #include "policy.h"
 #include "querier.h"
@@ -152,10 +153,13 @@ static void igmpd_refused(struct client *c, const struct policy_rule *r,
 /* The policy's verdict on @group, an IPv4 address or an interned IPv6 one. */
 static int igmpd_check_group(const struct policy_rule *r, uint32_t group)
 {
-	/* Prefix lists are IPv4 only for now: an IPv6 group meets max_groups. */
-	if (maddr_is6(group))
-		return -1;
-	return policy_check_group(r, group);
+	const uint8_t *a;
+
+	if (!maddr_is6(group))
+		return policy_check_group(r, group);
+	a = maddr_addr(ig.ma, group);
+	/* Not interned: nothing can be a member; refuse rather than guess. */
+	return a ? policy_check_group6(r, a) : POLICY_NOT_ALLOWED;
 }
 
 static int igmpd_admit_group(void *arg, uint32_t client, uint32_t group, unsigned int groups)
@@ -294,32 +298,13 @@ void igmpd_query_host(const uint8_t mac[6])
 	mldd_query(mac, IGMPD_HOST_QUERY_DS * 100);
 }
 
-static int igmpd_mark_host(void *arg, const struct mship_filter *f)
-{
-	(void)arg;
-	for (unsigned int i = 0; i < f->nsrc; i++)
-		maddr_mark(ig.ma, f->src[i].addr);
-	return 0;
-}
-
-static int igmpd_mark_group(void *arg, uint32_t group, unsigned int members,
-			    const struct mship_group_stats *gs)
-{
-	(void)members, (void)gs;
-	if (!maddr_is6(group))
-		return 0;
-	maddr_mark(ig.ma, group);
-	/* Every source any host's filter holds, named in the view or not. */
-	return mship_group_hosts(ig.ms, group, *(const uint64_t *)arg, igmpd_mark_host, NULL);
-}
-
 /* Forget the IPv6 addresses no membership uses any more. */
 static void igmpd_sweep(void)
 {
 	uint64_t now = ev_now_ms();
 	unsigned int n;
 
-	if (!ig.ma || mship_group_foreach(ig.ms, igmpd_mark_group, &now) < 0)
+	if (!ig.ma || mldship_mark(ig.ms, ig.ma, now) < 0)
 		return;		/* out of memory: keep everything this time */
 	n = maddr_sweep(ig.ma, ig.addr_gone, ig.addr_gone_arg);
 	if (n)

@@ -2,7 +2,7 @@
  * mldd.c - snooped MLD into the membership engine; the MLD querier.
  *
  * MLD goes through the same engine as IGMP, with IPv6 addresses interned
- * as keys (maddr.h): MLDv1 as IGMPv2, MLDv2 as IGMPv3. The querier's
+ * as keys (maddr.h, mldship.h): MLDv1 as IGMPv2, MLDv2 as IGMPv3. The querier's
  * schedule is querier.c's; only the election compares 128-bit addresses
  * here (RFC 3810 7.6.2: the lowest address wins).
  */
@@ -19,13 +19,13 @@
 #include "maddr.h"
 #include "mld.h"
 #include "mldd.h"
+#include "mldship.h"
 #include "mship.h"
 #include "querier.h"
 #include "registry.h"
 #include "snoop.h"
 
 #define MLDD_FLOW 0x6d63	/* flow label of our queries: "mc" */
-#define MLDD_MAX_SRC 128	/* more than a 2048-byte capture can name */
 #define MLDD_ADDR_RETRY_MS 1000	/* re-read a missing link-local address */
 #define MLDD_FULL_LOG_MS 10000	/* a full address table is logged this rarely */
 #define IFA_TENTATIVE 0x40	/* still in duplicate address detection */
@@ -196,12 +196,11 @@ static void mldd_heard(const struct mld_msg *m, uint64_t now)
 			 inet_ntop(AF_INET6, m->src, buf, sizeof(buf)), md.dev);
 }
 
-/* Count and (rarely) log a record lost to a full address table. */
+/* Say (rarely) that records are being lost to a full address table. */
 static void mldd_table_full(void)
 {
 	uint64_t now = ev_now_ms();
 
-	md.st.drops[MLD_DROP_TABLE_FULL]++;
 	if (now < md.full_quiet_until)
 		return;
 	md.full_quiet_until = now + MLDD_FULL_LOG_MS;
@@ -209,87 +208,12 @@ static void mldd_table_full(void)
 		  maddr_count(md.ma));
 }
 
-/*
- * The key of group @g. A record that cannot create state (no state yet
- * and nothing asked for) takes no new key, so a flood of such records
- * cannot fill the table. Return 0 if there is none to use.
- */
-static uint32_t mldd_group_key(const uint8_t *g, int creates)
-{
-	uint8_t a[16];
-	uint32_t key;
-
-	memcpy(a, g, 16);
-	if (!creates)
-		return maddr_find(md.ma, a, &key) == 0 ? key : 0;
-	if (maddr_intern(md.ma, a, &key) == 0)
-		return key;
-	if (errno == ENOSPC)
-		mldd_table_full();
-	else
-		log_warn("mld: cannot keep an IPv6 address");
-	return 0;
-}
-
-static int mldd_record(const struct client *c, const uint8_t mac[6], int version,
-		       const uint8_t *group, enum mld_rec_type type, const uint8_t *src,
-		       unsigned int nsrc, uint64_t now)
-{
-	uint32_t g, keys[MLDD_MAX_SRC];
-	int creates = type != MLD_BLOCK_OLD_SOURCES &&
-		      (nsrc || type == MLD_MODE_IS_EXCLUDE || type == MLD_CHANGE_TO_EXCLUDE);
-
-	if (nsrc > MLDD_MAX_SRC)
-		nsrc = MLDD_MAX_SRC;
-	if (!(g = mldd_group_key(group, creates)))
-		return 0;
-	for (unsigned int i = 0; i < nsrc; i++) {
-		uint8_t a[16];
-
-		memcpy(a, src + 16 * (size_t)i, 16);
-		if (maddr_intern(md.ma, a, &keys[i]) < 0) {
-			if (errno == ENOSPC)
-				mldd_table_full();
-			return 0;
-		}
-	}
-	return mship_record(md.ms, c->id, mac, version, g, (enum igmp_rec_type)type, keys,
-			    nsrc, now);
-}
-
-static void mldd_apply(const struct client *c, const struct mld_msg *m, uint64_t now)
-{
-	struct mld_rec_iter it;
-	struct mld_rec r;
-	int bad = 0;
-
-	switch (m->type) {
-	case MLD_V1_REPORT:
-		bad |= mldd_record(c, m->src_mac, 2, m->group, MLD_MODE_IS_EXCLUDE, NULL, 0,
-				   now) < 0;
-		break;
-	case MLD_V1_DONE:
-		bad |= mldd_record(c, m->src_mac, 2, m->group, MLD_CHANGE_TO_INCLUDE, NULL, 0,
-				   now) < 0;
-		break;
-	case MLD_V2_REPORT:
-		mld_rec_begin(m, &it);
-		while (mld_rec_next(&it, &r))
-			bad |= mldd_record(c, m->src_mac, 3, r.group, r.type, r.src, r.nsrc,
-					   now) < 0;
-		break;
-	default:
-		break;
-	}
-	if (bad)
-		log_warn("mld: client %u (%s): membership update incomplete", c->id, c->cn);
-}
-
 int mldd_frame(const uint8_t *frame, size_t len, uint64_t now)
 {
 	struct mld_msg m;
 	enum mld_drop why;
 	struct client *c;
+	uint64_t full;
 
 	if (mld_parse(frame, len, &m, &why, &md.st) < 0) {
 		log_debug("mld: %zu-byte frame dropped: %s", len, mld_drop_name(why));
@@ -299,8 +223,12 @@ int mldd_frame(const uint8_t *frame, size_t len, uint64_t now)
 		mldd_heard(&m, now);
 		return 0;
 	}
-	/* Reports the server itself sends out of the tap concern no client. */
+	/* Reports the server itself sends out of the tap concern no client;
+	 * nor does a report of link-local records only (every host's
+	 * solicited-node groups), which often is a new client's first frame. */
 	if (md.tap_mac && !memcmp(m.src_mac, md.tap_mac, 6))
+		return 0;
+	if (m.type == MLD_V2_REPORT && !m.nrec_valid)
 		return 0;
 	c = reg_find_mac(md.reg, m.src_mac);
 	if (!c && igmpd_hold(frame, len))
@@ -313,7 +241,11 @@ int mldd_frame(const uint8_t *frame, size_t len, uint64_t now)
 			  reg_format_mac(m.src_mac, mac));
 		return 0;
 	}
-	mldd_apply(c, &m, now);
+	full = md.st.drops[MLD_DROP_TABLE_FULL];
+	if (mldship_apply(md.ms, md.ma, c->id, m.src_mac, &m, now, &md.st) < 0)
+		log_warn("mld: client %u (%s): membership update incomplete", c->id, c->cn);
+	if (md.st.drops[MLD_DROP_TABLE_FULL] != full)
+		mldd_table_full();
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 # test_nflog_v6_upstream runs the same on the nflog path.
 . "$(dirname "$0")/../lib.sh"
 
-G=ff3e::8000:1 S1=${OM_V6_SRC[0]} S2=${OM_V6_SRC[1]} LOCAL=fd00:8::1 N=500 RATE=250 NTTL=100
+G=ff3e::8000:1 S1=${OM_V6_SRC[0]} S2=${OM_V6_SRC[1]} LOCAL=$OM_SERVER_VPN6 N=500 RATE=250 NTTL=100
 G_HEX=ff3e0000000000000000000080000001 S1_HEX=20010db8009900000000000000000002
 
 # v6_sources - the sources in the server's filter for G on up0, "SOURCE
@@ -98,8 +98,8 @@ om_assert_ge "$(upstream_row | cut -d, -f6)" "$((2 * N))" "status: frames in of 
 om_assert_eq "$(upstream_row | cut -d, -f7)" 0 "status: hop limit drops of $G (hop limit 8)"
 om_status_save after-first
 # Neighbour discovery (ff02::1:ffXX:XXXX) is not diverted.
-om_nsx c3 ping -6 -c 1 -W 3 fd00:8::1 >/dev/null || om_fail "carol cannot ping6 the server (neighbour discovery)"
-om_log "ok: carol pings fd00:8::1"
+om_ping6 3 || om_fail "carol cannot ping6 the server (neighbour discovery; ping6-c3.log)"
+om_log "ok: carol pings $OM_SERVER_VPN6"
 
 # --- d) hop limit 1 is not forwarded ------------------------------------------------
 for i in 1 2 3; do om_cap_start "$i"; done

@@ -79,9 +79,99 @@ static void test_prefix_parse(void **state)
 	assert_int_equal(policy_parse_prefix("239.1.0.0/", &p, &why), -1);
 	assert_int_equal(policy_parse_prefix("239.1.0.0/1x", &p, &why), -1);
 	assert_int_equal(policy_parse_prefix("239.1.0", &p, &why), -1);
-	assert_int_equal(policy_parse_prefix("ff02::1", &p, &why), -1);
 	assert_int_equal(policy_parse_prefix("", &p, &why), -1);
 	assert_int_equal(policy_parse_prefix("239.100.100.100/32/32", &p, &why), -1);
+	assert_int_equal(p.v6, 0);
+}
+
+static void test_prefix_parse6(void **state)
+{
+	uint8_t a[16];
+	struct policy_prefix p;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(policy_parse_prefix("ff3e::/16", &p, &why), 0);
+	assert_int_equal(p.v6, 1);
+	assert_int_equal(p.len6, 16);
+	inet_pton(AF_INET6, "ff3e::", a);
+	assert_memory_equal(p.a6, a, 16);
+	assert_int_equal(policy_parse_prefix("ff3e::8000:1", &p, &why), 0);
+	assert_int_equal(p.len6, 128);
+	assert_int_equal(policy_parse_prefix("ff00::/8", &p, &why), 0);
+	assert_int_equal(policy_parse_prefix("ff10::/12", &p, &why), 0);
+	assert_int_equal(policy_parse_prefix("ff02::1", &p, &why), 0);
+	/* Not multicast, too wide, host bits, junk. */
+	assert_int_equal(policy_parse_prefix("fe80::/10", &p, &why), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(why, "ff00::/8"));
+	assert_int_equal(policy_parse_prefix("fe00::/7", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("::/0", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("ff3e::1/16", &p, &why), -1);
+	assert_non_null(strstr(why, "host bits"));
+	assert_int_equal(policy_parse_prefix("ff15::/14", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("ff3e::/129", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("ff3e::/", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("ff3e:::1", &p, &why), -1);
+	assert_int_equal(policy_parse_prefix("ff3e:0:0:0:0:0:0:0:1/128x", &p, &why), -1);
+}
+
+static int check6(const struct policy_rule *r, const char *g)
+{
+	uint8_t a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, g, a), 1);
+	return policy_check_group6(r, a);
+}
+
+/* Each family is checked against its own prefixes; none of it = refused. */
+static void test_check_group6(void **state)
+{
+	struct policy_prefix v4, v6a, v6b, v6d;
+	struct policy_rule r = { .name = "t", .max_groups = 8 };
+	struct policy_prefix both[2], allow6[2];
+	struct policy p;
+	const char *why;
+
+	(void)state;
+	policy_init(&p);
+	/* The built-in policy allows every group of both families. */
+	assert_int_equal(check6(&p.def, "ff3e::8000:1"), -1);
+	assert_int_equal(check6(&p.def, "ff05::1:3"), -1);
+	assert_int_equal(policy_check_group(&p.def, ip("239.1.1.1")), -1);
+	policy_free(&p);
+
+	assert_int_equal(policy_parse_prefix("239.0.0.0/8", &v4, &why), 0);
+	assert_int_equal(policy_parse_prefix("ff3e::/16", &v6a, &why), 0);
+	assert_int_equal(policy_parse_prefix("ff15::8000:0/113", &v6b, &why), 0);
+	assert_int_equal(policy_parse_prefix("ff3e::8000:99", &v6d, &why), 0);
+	/* An IPv4-only allow list refuses every IPv6 group. */
+	r.allow = &v4;
+	r.nallow = 1;
+	assert_int_equal(check6(&r, "ff3e::8000:1"), POLICY_NOT_ALLOWED);
+	assert_int_equal(policy_check_group(&r, ip("239.1.1.1")), -1);
+	/* An IPv6-only one refuses every IPv4 group; a v6 prefix with zero
+	 * IPv4 fields must not read as 0.0.0.0/0. */
+	allow6[0] = v6a;
+	allow6[1] = v6b;
+	r.allow = allow6;
+	r.nallow = 2;
+	assert_int_equal(policy_check_group(&r, ip("239.1.1.1")), POLICY_NOT_ALLOWED);
+	assert_int_equal(check6(&r, "ff3e::8000:1"), -1);
+	assert_int_equal(check6(&r, "ff3f::8000:1"), POLICY_NOT_ALLOWED);
+	assert_int_equal(check6(&r, "ff15::8000:7fff"), -1);
+	assert_int_equal(check6(&r, "ff15::8001:0"), POLICY_NOT_ALLOWED);
+	assert_int_equal(check6(&r, "ff15::7fff:ffff"), POLICY_NOT_ALLOWED);
+	/* Deny beats allow, per family. */
+	both[0] = v4;
+	both[1] = v6a;
+	r.allow = both;
+	r.nallow = 2;
+	r.deny = &v6d;
+	r.ndeny = 1;
+	assert_int_equal(check6(&r, "ff3e::8000:99"), POLICY_DENIED);
+	assert_int_equal(check6(&r, "ff3e::8000:98"), -1);
+	assert_int_equal(policy_check_group(&r, ip("239.0.0.0")), -1);
 }
 
 static void test_builtin_default(void **state)
@@ -254,6 +344,10 @@ static void test_sample_config_example(void **state)
 	assert_int_equal(policy_for(&cfg.policy, "alice")->max_groups, 4);
 	assert_int_equal(policy_check_group(policy_for(&cfg.policy, "bob"), ip("239.2.1.99")),
 			 POLICY_DENIED);
+	/* Its default allows both families. */
+	assert_int_equal(policy_check_group(policy_for(&cfg.policy, "carol"), ip("239.9.9.9")), -1);
+	assert_int_equal(policy_check_group6(policy_for(&cfg.policy, "carol"),
+					     (const uint8_t[16]){ 0xff, 0x3e, [15] = 1 }), -1);
 	cfg_free(&cfg);
 }
 
@@ -377,6 +471,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_parse),
+		cmocka_unit_test(test_prefix_parse6),
+		cmocka_unit_test(test_check_group6),
 		cmocka_unit_test(test_builtin_default),
 		cmocka_unit_test(test_overrides_and_deny),
 		cmocka_unit_test(test_default_overrides_builtin),
