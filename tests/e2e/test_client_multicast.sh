@@ -1,0 +1,91 @@
+#!/bin/bash
+# test_client_multicast - multicast that a client sends (SSDP's
+# 239.255.255.250) reaches the other members of the group, and only them
+# (client_multicast, on by default).  alice (c1) sends, bob (c2) joined,
+# carol (c3) did not: bob gets every frame, as a copy to his own MAC;
+# carol gets none; alice gets none of her own back.  The original still
+# reaches the server's own stack (a listener on the server gets it all).
+# Link-local 224.0.0.251 (mDNS) is not copied: no other client gets it,
+# as with OpenVPN alone (no client-to-client).  Then the same with
+# client_multicast = false: bob gets nothing, as before the feature.
+. "$(dirname "$0")/../lib.sh"
+
+G=239.255.255.250 LL=224.0.0.251 N=300 RATE=300
+
+om_topo_vpn 3
+om_need_tools mcsend mcrecv tapcount
+
+# run_case - clients up, bob and a listener on the server joined, alice
+# sends N to G then N to LL from her tap; frame counts on every client's tap.
+run_case() {
+	local i
+	om_server_start plugin
+	for i in 1 2 3; do om_client_start "$i"; done
+	om_wait 5 "helper installed its data path on tap0" om_dp_installed
+	om_recv_start 2 "$G"
+	om_bg recv-srv srv "$OM_TOOLS/mcrecv" -g "$G" -p "$OM_MC_PORT" -i tap0
+	om_wait 5 "the server's listener joined" om_bg_alive_grep recv-srv '^joined '
+	for i in 1 2 3; do om_cap_start "$i"; done
+	om_send_start send-g c1 "$G" "$N" "$RATE" tap0
+	om_send_wait send-g
+	om_send_start send-ll c1 "$LL" "$N" "$RATE" tap0
+	om_send_wait send-ll
+	om_wait_quiet
+	for i in 1 2 3; do om_cap_stop "$i"; done
+	om_status_save "$1"
+	om_recv_stop 2 "$G"
+	om_bg_stop recv-srv
+	om_assert_eq "$(om_send_val send-g errors)" 0 "alice's sender of $G: send errors"
+	om_assert_eq "$(om_send_val send-ll errors)" 0 "alice's sender of $LL: send errors"
+	# Delivery to the server's own stack is not the helper's business and
+	# stays as it was: every datagram.
+	om_assert_eq "$(srv_unique)" "$N" "the server's listener: datagrams of $G"
+	om_assert_eq "$(om_cap_count 1 "$G")" 0 "alice's tap: frames of $G (she sent them)"
+	om_assert_eq "$(om_cap_count 3 "$G")" 0 "carol's tap: frames of $G (not joined)"
+	om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (joined nothing)"
+	for i in 2 3; do
+		om_assert_eq "$(om_cap_count "$i" "$LL")" 0 "${OM_CLIENT_CN[i]}'s tap: frames of $LL (link-local, not copied)"
+	done
+	om_log "frames of $G on the taps: alice $(om_cap_count 1 "$G"), bob $(om_cap_count 2 "$G"), carol $(om_cap_count 3 "$G"); of $LL: bob $(om_cap_count 2 "$LL"), carol $(om_cap_count 3 "$LL")"
+}
+
+
+# srv_unique - unique datagrams the server's own listener received.
+srv_unique() {
+	grep '^mcrecv ' "$OM_OUT/recv-srv.out" | tr ' ' '\n' | sed -n 's/^unique=//p' | tail -n 1
+}
+
+# stop_all NAME - stop clients and server; keep the server's log as NAME.
+stop_all() {
+	local i
+	for i in 1 2 3; do om_client_stop "$i"; done
+	om_server_stop
+	mv "$OM_OUT/server.log" "$OM_OUT/server.$1.log"
+}
+
+# 1. client_multicast on (the default).
+run_case on
+om_assert_eq "$(om_cap_count 2 "$G")" "$N" "bob's tap: frames of $G (joined)"
+om_assert_eq "$(om_cap_unicast 2 "$G")" "$N" "bob's tap: frames of $G to his own MAC"
+om_assert_eq "$(om_recv_val 2 "$G" unique)" "$N" "bob's app: datagrams of $G"
+om_assert_eq "$(om_status_field bob 8)" "$N" "status: Frames Sent to bob"
+om_assert_eq "$(om_status_field alice 8)" 0 "status: Frames Sent to alice"
+om_assert_eq "$(om_status_field carol 8)" 0 "status: Frames Sent to carol"
+om_assert_eq "$(grep '^DROPS,client_unknown_sender,' "$OM_OUT/status-on.csv" | cut -d, -f3)" 0 \
+	"status: client multicast from unknown senders"
+stop_all on
+om_assert_server_left_nothing
+
+# 2. client_multicast = false: what OpenVPN alone does, nothing for bob.
+OM_HELPER_EXTRA='client_multicast = false;'
+run_case off
+om_assert_eq "$(om_cap_count 2 "$G")" 0 "client_multicast = false: bob's tap: frames of $G"
+om_assert_eq "$(om_status_field bob 8)" 0 "client_multicast = false: status: Frames Sent to bob"
+if [ "$(om_datapath)" = bpf ]; then
+	! om_tc_filter_present tap0 ingress || om_fail "client_multicast = false: a tc filter on tap0's ingress"
+else
+	! om_nsx srv nft list chain netdev "$OM_NFT_TABLE" tap_ingress >/dev/null 2>&1 ||
+		om_fail "client_multicast = false: an nft chain on tap0's ingress"
+fi
+om_log "ok: client_multicast = false: no filter on tap0's ingress"
+stop_all off
