@@ -3,7 +3,7 @@
 # 239.255.255.250) reaches the other members of the group, and only them
 # (client_multicast, on by default).  alice (c1) sends, bob (c2) joined,
 # carol (c3) did not: bob gets every frame, as a copy to his own MAC;
-# carol gets none; alice gets none of her own back.  The original still
+# carol gets none; alice, a member too, gets none of her own back.  The original still
 # reaches the server's own stack (a listener on the server gets it all).
 # Link-local 224.0.0.251 (mDNS) is not copied: no other client gets it,
 # as with OpenVPN alone (no client-to-client).  Then the same with
@@ -15,13 +15,14 @@ G=239.255.255.250 LL=224.0.0.251 N=300 RATE=300
 om_topo_vpn 3
 om_need_tools mcsend mcrecv tapcount
 
-# run_case - clients up, bob and a listener on the server joined, alice
+# run_case NAME - clients up, alice, bob and a listener on the server joined, alice
 # sends N to G then N to LL from her tap; frame counts on every client's tap.
 run_case() {
 	local i
 	om_server_start plugin
 	for i in 1 2 3; do om_client_start "$i"; done
 	om_wait 5 "helper installed its data path on tap0" om_dp_installed
+	om_recv_start 1 "$G"
 	om_recv_start 2 "$G"
 	om_bg recv-srv srv "$OM_TOOLS/mcrecv" -g "$G" -p "$OM_MC_PORT" -i tap0
 	om_wait 5 "the server's listener joined" om_bg_alive_grep recv-srv '^joined '
@@ -33,6 +34,7 @@ run_case() {
 	om_wait_quiet
 	for i in 1 2 3; do om_cap_stop "$i"; done
 	om_status_save "$1"
+	om_recv_stop 1 "$G"
 	om_recv_stop 2 "$G"
 	om_bg_stop recv-srv
 	om_assert_eq "$(om_send_val send-g errors)" 0 "alice's sender of $G: send errors"
@@ -40,7 +42,7 @@ run_case() {
 	# Delivery to the server's own stack is not the helper's business and
 	# stays as it was: every datagram.
 	om_assert_eq "$(srv_unique)" "$N" "the server's listener: datagrams of $G"
-	om_assert_eq "$(om_cap_count 1 "$G")" 0 "alice's tap: frames of $G (she sent them)"
+	om_assert_eq "$(om_cap_count 1 "$G")" 0 "alice's tap: frames of $G (a member, but she sent them)"
 	om_assert_eq "$(om_cap_count 3 "$G")" 0 "carol's tap: frames of $G (not joined)"
 	om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (joined nothing)"
 	for i in 2 3; do
