@@ -7,7 +7,9 @@
 # reaches the server's own stack (a listener on the server gets it all).
 # Link-local 224.0.0.251 (mDNS) is not copied: no other client gets it,
 # as with OpenVPN alone (no client-to-client).  Then the same with
-# client_multicast = false: bob gets nothing, as before the feature.
+# client_multicast = false: bob gets nothing, as before the feature; and
+# with client-to-client, where OpenVPN relays it itself: bob gets each
+# frame once, never a second copy from the helper.
 . "$(dirname "$0")/../lib.sh"
 
 G=239.255.255.250 LL=224.0.0.251 N=300 RATE=300
@@ -43,12 +45,30 @@ run_case() {
 	# stays as it was: every datagram.
 	om_assert_eq "$(srv_unique)" "$N" "the server's listener: datagrams of $G"
 	om_assert_eq "$(om_cap_count 1 "$G")" 0 "alice's tap: frames of $G (a member, but she sent them)"
+	om_log "frames of $G on the taps: alice $(om_cap_count 1 "$G"), bob $(om_cap_count 2 "$G"), carol $(om_cap_count 3 "$G"); of $LL: bob $(om_cap_count 2 "$LL"), carol $(om_cap_count 3 "$LL")"
+}
+
+# nothing_to_carol - carol joined nothing and gets nothing; link-local
+# frames reach no other client (without client-to-client OpenVPN relays
+# nothing between clients, and the helper copies no link-local group).
+nothing_to_carol() {
+	local i
 	om_assert_eq "$(om_cap_count 3 "$G")" 0 "carol's tap: frames of $G (not joined)"
 	om_assert_eq "$(om_cap_routed 3)" 0 "carol's tap: multicast data frames (joined nothing)"
 	for i in 2 3; do
 		om_assert_eq "$(om_cap_count "$i" "$LL")" 0 "${OM_CLIENT_CN[i]}'s tap: frames of $LL (link-local, not copied)"
 	done
-	om_log "frames of $G on the taps: alice $(om_cap_count 1 "$G"), bob $(om_cap_count 2 "$G"), carol $(om_cap_count 3 "$G"); of $LL: bob $(om_cap_count 2 "$LL"), carol $(om_cap_count 3 "$LL")"
+}
+
+# no_client_filter WHY - nothing of ours on tap0's ingress.
+no_client_filter() {
+	if [ "$(om_datapath)" = bpf ]; then
+		! om_tc_filter_present tap0 ingress || om_fail "$1: a tc filter on tap0's ingress"
+	else
+		! om_nsx srv nft list chain netdev "$OM_NFT_TABLE" tap_ingress >/dev/null 2>&1 ||
+			om_fail "$1: an nft chain on tap0's ingress"
+	fi
+	om_log "ok: $1: no filter on tap0's ingress"
 }
 
 
@@ -67,6 +87,7 @@ stop_all() {
 
 # 1. client_multicast on (the default).
 run_case on
+nothing_to_carol
 om_assert_eq "$(om_cap_count 2 "$G")" "$N" "bob's tap: frames of $G (joined)"
 om_assert_eq "$(om_cap_unicast 2 "$G")" "$N" "bob's tap: frames of $G to his own MAC"
 om_assert_eq "$(om_recv_val 2 "$G" unique)" "$N" "bob's app: datagrams of $G"
@@ -81,13 +102,23 @@ om_assert_server_left_nothing
 # 2. client_multicast = false: what OpenVPN alone does, nothing for bob.
 OM_HELPER_EXTRA='client_multicast = false;'
 run_case off
+nothing_to_carol
 om_assert_eq "$(om_cap_count 2 "$G")" 0 "client_multicast = false: bob's tap: frames of $G"
 om_assert_eq "$(om_status_field bob 8)" 0 "client_multicast = false: status: Frames Sent to bob"
-if [ "$(om_datapath)" = bpf ]; then
-	! om_tc_filter_present tap0 ingress || om_fail "client_multicast = false: a tc filter on tap0's ingress"
-else
-	! om_nsx srv nft list chain netdev "$OM_NFT_TABLE" tap_ingress >/dev/null 2>&1 ||
-		om_fail "client_multicast = false: an nft chain on tap0's ingress"
-fi
-om_log "ok: client_multicast = false: no filter on tap0's ingress"
+no_client_filter "client_multicast = false"
 stop_all off
+
+# 3. client-to-client: OpenVPN sends clients' multicast to every other
+# client itself (and into the tap), so the helper makes no copies: bob
+# gets each frame once, OpenVPN's, not twice.
+OM_HELPER_EXTRA='' OM_SERVER_EXTRA='client-to-client'
+run_case c2c
+om_assert_eq "$(om_cap_count 2 "$G")" "$N" "client-to-client: bob's tap: frames of $G (once each)"
+om_assert_eq "$(om_cap_unicast 2 "$G")" 0 "client-to-client: bob's tap: copies of $G from the helper"
+om_assert_eq "$(om_recv_val 2 "$G" dup)" 0 "client-to-client: bob's app: duplicate datagrams of $G"
+om_assert_eq "$(om_status_field bob 8)" 0 "client-to-client: status: Frames Sent to bob"
+no_client_filter "client-to-client"
+grep -q 'openvpn-mcast-helper: warning: client_multicast is off while OpenVPN runs with client-to-client' \
+	"$OM_OUT/server.log" || om_fail "client-to-client: the helper does not say that client_multicast is off"
+om_log "ok: client-to-client: the helper says that client_multicast is off"
+stop_all c2c
