@@ -11,6 +11,7 @@
 struct cfg;
 struct registry;
 struct mship;
+struct cgcount;
 
 /**
  * fwd_init() - choose the path (cfg->datapath: bpf where the tc programs
@@ -60,6 +61,12 @@ void fwd_mac_changed(const uint8_t mac[6]);
  * copies (they would arrive twice).
  */
 void fwd_client_to_client(void);
+
+/**
+ * fwd_cg() - the per (client, group) counters, up to date after
+ * fwd_stats_pull().
+ */
+const struct cgcount *fwd_cg(void);
 
 /**
  * fwd_stats_pull() - bring the clients', groups' and upstream counters up
