@@ -9,7 +9,8 @@
 # as with OpenVPN alone (no client-to-client).  Then the same with
 # client_multicast = false: bob gets nothing, as before the feature; and
 # with client-to-client, where OpenVPN relays it itself: bob gets each
-# frame once, never a second copy from the helper.
+# frame once, never a second copy from the helper.  In between, the helper
+# is killed: its successor copies a second burst the same way.
 . "$(dirname "$0")/../lib.sh"
 
 G=239.255.255.250 LL=224.0.0.251 N=300 RATE=300
@@ -96,6 +97,33 @@ om_assert_eq "$(om_status_field alice 8)" 0 "status: Frames Sent to alice"
 om_assert_eq "$(om_status_field carol 8)" 0 "status: Frames Sent to carol"
 om_assert_eq "$(grep '^DROPS,client_unknown_sender,' "$OM_OUT/status-on.csv" | cut -d, -f3)" 0 \
 	"status: client multicast from unknown senders"
+# The group's row: alice's frames came in once each, went out once each.
+om_assert_eq "$(grep "^GROUP,$G," "$OM_OUT/status-on.csv" | cut -d, -f3-5)" "2,$N,$N" \
+	"status: $G's Members,Frames In,Frames Out"
+
+# 1b. After a helper crash the new helper knows the senders again (the
+# supervisor replays the clients and their MACs): bob gets all of a second
+# burst, alice and carol nothing.
+om_recv_start 1 "$G"
+om_recv_start 2 "$G"
+helper=$(om_helper_pids)
+kill -KILL "$helper"
+new_helper() { local h; h=$(om_helper_pids); [ -n "$h" ] && [ "$h" != "$helper" ]; }
+om_wait 5 "a new helper runs" new_helper
+om_wait 5 "the new helper answers on its control socket" om_status_ok
+om_wait 5 "alice in $G again" om_helper_has_member 1 "$G"
+om_wait 5 "bob in $G again" om_helper_has_member 2 "$G"
+for i in 1 2 3; do om_cap_start "$i"; done
+om_send_start send-g2 c1 "$G" "$N" "$RATE" tap0
+om_send_wait send-g2
+om_wait_quiet
+for i in 1 2 3; do om_cap_stop "$i"; done
+om_recv_stop 1 "$G"
+om_recv_stop 2 "$G"
+om_log "after the restart, frames of $G on the taps: alice $(om_cap_count 1 "$G"), bob $(om_cap_count 2 "$G"), carol $(om_cap_count 3 "$G")"
+om_assert_eq "$(om_cap_count 2 "$G")" "$N" "after a helper restart: bob's tap: frames of $G"
+om_assert_eq "$(om_cap_count 1 "$G")" 0 "after a helper restart: alice's tap: frames of $G (she sent them)"
+om_assert_eq "$(om_cap_count 3 "$G")" 0 "after a helper restart: carol's tap: frames of $G"
 stop_all on
 om_assert_server_left_nothing
 
