@@ -51,6 +51,7 @@ static struct {
 	uint64_t too_many;
 	uint64_t unknown_sender;	/* client multicast from a MAC no client owns */
 	int c2c;		/* OpenVPN relays clients' multicast itself */
+	int client_in;		/* bpf: our filter is on the tap's ingress */
 	uint8_t macs[FWD_MAX_COPIES][6];
 	uint32_t ids[FWD_MAX_COPIES];
 } fw;
@@ -73,10 +74,11 @@ static int fwd_client_on(void)
 static int fwd_sender(uint32_t *id)
 {
 	const uint8_t *mac = capture_src_mac();
-	const struct client *c = mac ? reg_find_mac(fw.reg, mac) : NULL;
+	const struct client *c;
 
 	if (!fwd_client_on())
 		return -1;	/* a record from before the chain went */
+	c = mac ? reg_find_mac(fw.reg, mac) : NULL;
 	if (!c) {
 		fw.unknown_sender++;	/* whose own copy would it be? nobody's */
 		return -1;
@@ -228,7 +230,8 @@ static int fwd_bpf_attach(void)
 {
 	if (tcbpf_attach(fw.dev, 0) < 0)
 		return -1;
-	if (fwd_client_on() && tcbpf_attach(fw.dev, TCBPF_TAP_INGRESS) < 0)
+	fw.client_in = fwd_client_on() && tcbpf_attach(fw.dev, TCBPF_TAP_INGRESS) == 0;
+	if (fwd_client_on() && !fw.client_in)
 		log_warnx("fwd: multicast that clients send is not copied to the other members");
 	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
 		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
@@ -280,7 +283,7 @@ static void fwd_check(void *arg)
 	case 0:
 		if (fw.bpf) {
 			if (!tcbpf_present(0) || (upstream_active() && !tcbpf_present(1)) ||
-			    (fwd_client_on() && !tcbpf_present(TCBPF_TAP_INGRESS))) {
+			    (fw.client_in && !tcbpf_present(TCBPF_TAP_INGRESS))) {
 				log_warnx("fwd: a tc filter of ours is gone; attaching it again");
 				fwd_bpf_attach();
 			}
@@ -392,6 +395,7 @@ void fwd_down(void)
 		tcbpf_detach(0);
 		tcbpf_detach(1);
 		tcbpf_detach(TCBPF_TAP_INGRESS);
+		fw.client_in = 0;
 	} else {
 		divert_remove();
 	}
@@ -492,6 +496,7 @@ void fwd_client_to_client(void)
 		return;
 	if (fw.bpf) {
 		tcbpf_detach(TCBPF_TAP_INGRESS);
+		fw.client_in = 0;
 	} else {
 		divert_set_client(0);
 		divert_reinstall();
