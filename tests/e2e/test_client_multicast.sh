@@ -113,6 +113,13 @@ om_wait 5 "a new helper runs" new_helper
 om_wait 5 "the new helper answers on its control socket" om_status_ok
 om_wait 5 "alice in $G again" om_helper_has_member 1 "$G"
 om_wait 5 "bob in $G again" om_helper_has_member 2 "$G"
+# bpf: a client filter someone deleted is attached again (checked each second).
+if [ "$(om_datapath)" = bpf ]; then
+	om_nsx srv tc filter del dev tap0 ingress pref 192 handle "$(printf '0x6d63%04x' "$OM_NFLOG_GROUP")" bpf ||
+		om_fail "cannot delete the helper's tc filter on tap0's ingress"
+	om_wait 3 "the helper attaches its filter on tap0's ingress again" om_tc_filter_present tap0 ingress
+	om_log "ok: the deleted filter on tap0's ingress is back"
+fi
 for i in 1 2 3; do om_cap_start "$i"; done
 om_send_start send-g2 c1 "$G" "$N" "$RATE" tap0
 om_send_wait send-g2
