@@ -233,6 +233,9 @@ static int fwd_bpf_attach(void)
 	fw.client_in = fwd_client_on() && tcbpf_attach(fw.dev, TCBPF_TAP_INGRESS) == 0;
 	if (fwd_client_on() && !fw.client_in)
 		log_warnx("fwd: multicast that clients send is not copied to the other members");
+	/* Off: a dead helper's client filter would copy from its stale lists. */
+	if (!fwd_client_on())
+		tcbpf_remove(fw.dev, TCBPF_TAP_INGRESS, (unsigned int)fw.cfg->nflog_group);
 	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
 		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
 	tcbpf_adopt_end();
