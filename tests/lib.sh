@@ -1102,7 +1102,7 @@ om_assert_server_left_nothing() {
 	fi
 	om_log "ok: no nftables table $OM_NFT_TABLE left"
 	local dev
-	for dev in "tap0 egress" "up0 ingress"; do
+	for dev in "tap0 egress" "up0 ingress" "tap0 ingress"; do
 		# shellcheck disable=SC2086 # DEV DIRECTION
 		! om_tc_filter_present $dev || om_fail "tc filter of the helper left on $dev"
 	done

@@ -26,6 +26,7 @@ void cfg_defaults(struct cfg *cfg)
 	cfg->nflog_group = 0;
 	cfg->nflog_batch_ms = 10;
 	cfg->log_level = 2;
+	cfg->client_multicast = 1;
 	cfg->igmp.querier = QUERIER_AUTO;
 	cfg->igmp.version = 2;
 	cfg->igmp.robustness = 2;
@@ -109,6 +110,14 @@ static int cfg_int(struct cfg_err *e, const config_setting_t *s, int *dst, int m
 		return cfg_fail(e, s, "'%s' must be between %d and %d, not %d",
 				config_setting_name(s), min, max, v);
 	*dst = v;
+	return 0;
+}
+
+static int cfg_bool(struct cfg_err *e, const config_setting_t *s, int *dst)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return cfg_fail(e, s, "'%s' must be true or false", config_setting_name(s));
+	*dst = config_setting_get_bool(s);
 	return 0;
 }
 
@@ -405,6 +414,8 @@ int cfg_load(struct cfg *cfg, const char *path, char *err, size_t errlen)
 			rc = cfg_ifname(&e, s, cfg->upstream, sizeof(cfg->upstream));
 		else if (!strcmp(k, "datapath"))
 			rc = cfg_datapath(cfg, &e, s);
+		else if (!strcmp(k, "client_multicast"))
+			rc = cfg_bool(&e, s, &cfg->client_multicast);
 		else if (!strcmp(k, "user"))
 			rc = cfg_user(&e, s, cfg->user, sizeof(cfg->user));
 		else if (!strcmp(k, "policy")) {

@@ -23,6 +23,7 @@ struct cfg {
 	int log_level;                 /* 0 err .. 3 debug */
 	char upstream[16];             /* standalone upstream interface, "" = off */
 	enum datapath_mode datapath;   /* who makes the copies */
+	int client_multicast;          /* copy clients' multicast to the other members */
 	char user[64];                 /* run as this user after setup, "" = stay root */
 	struct {
 		enum querier_mode querier;

@@ -144,6 +144,7 @@ static void on_learn(const struct mcp_msg *m)
 		old_id = owner->id;
 	if (reg_learn(d.reg, m->client_id, op, addr) == 0) {
 		log_info("client %u (%s): learn-address %s %s", m->client_id, cn, op, addr);
+		fwd_mac_changed(mac);
 		if (!strcmp(op, "delete")) {
 			igmpd_mac_gone(m->client_id, mac);
 			return;
@@ -173,6 +174,8 @@ static void on_learn(const struct mcp_msg *m)
 static void on_disconnect(uint32_t id)
 {
 	struct client *c = reg_find(d.reg, id);
+	uint8_t macs[REG_MAX_MACS][6];
+	unsigned nmacs;
 	char line[1024];
 	char *groups = NULL;
 	size_t glen = 0;
@@ -200,7 +203,11 @@ static void on_disconnect(uint32_t id)
 	if (strlen(line) > MCP_MAX_STR)
 		memcpy(line + MCP_MAX_STR - 3, "...", 4);
 	igmpd_client_gone(id);
+	memcpy(macs, c->mac, sizeof(macs));
+	nmacs = c->nmacs;
 	reg_disconnect(d.reg, id);
+	for (unsigned i = 0; i < nmacs; i++)
+		fwd_mac_changed(macs[i]);
 	fwd_client_gone(id);
 	log_info("client %u disconnected: %s", id, line);
 	if (chan_send(MCP_LOG, id, (const char *[]){ line }) < 0)
@@ -246,10 +253,11 @@ static void on_message(const struct mcp_msg *m, void *arg)
 		on_disconnect(m->client_id);
 		break;
 	case MCP_OPTION:
-		if (!strcmp(m->field[0], "client-to-client"))
+		if (!strcmp(m->field[0], "client-to-client")) {
 			log_warnx("OpenVPN runs with client-to-client: multicast sent by a client "
 				  "reaches all other clients without passing the tap");
-		else
+			fwd_client_to_client();
+		} else
 			log_debug("server option %s=%s", m->field[0], m->field[1]);
 		break;
 	default:

@@ -51,6 +51,9 @@ static struct {
 	uint64_t no_members;
 	uint64_t malformed;
 	uint64_t too_many;
+	uint64_t unknown_sender;	/* client multicast from a MAC no client owns */
+	int c2c;		/* OpenVPN relays clients' multicast itself */
+	int client_in;		/* bpf: our filter is on the tap's ingress */
 	uint8_t macs[FWD_MAX_COPIES][6];
 	uint32_t ids[FWD_MAX_COPIES];
 } fw;
@@ -82,17 +85,59 @@ static int fwd_keys(const uint8_t *ip, uint32_t *src, uint32_t *group)
 	return 0;
 }
 
+/* Copy what clients send to the other members (client_multicast)? */
+static int fwd_client_on(void)
+{
+	return fw.cfg->client_multicast && !fw.c2c;
+}
+
+/* The client that sent the packet being handed over into the tap. */
+static int fwd_sender(uint32_t *id)
+{
+	const uint8_t *mac = capture_src_mac();
+	const struct client *c;
+
+	if (!fwd_client_on())
+		return -1;	/* a record from before the chain went */
+	c = mac ? reg_find_mac(fw.reg, mac) : NULL;
+	if (!c) {
+		fw.unknown_sender++;	/* whose own copy would it be? nobody's */
+		return -1;
+	}
+	*id = c->id;
+	return 0;
+}
+
+/* Drop client @id from the @k destinations in fw.ids/fw.macs. */
+static unsigned fwd_not_to(uint32_t id, unsigned k)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		if (fw.ids[i] == id)
+			continue;
+		fw.ids[j] = fw.ids[i];
+		memcpy(fw.macs[j], fw.macs[i], 6);
+		j++;
+	}
+	return j;
+}
+
 static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 {
 	struct mship_group_stats *gs;
-	uint32_t src, group;
+	uint32_t src, group, sender = 0;
 	ssize_t n;
 	unsigned k, sent;
 
 	(void)arg;
-	/* From the standalone upstream: route it, TTL rule first. */
-	if (indev && !upstream_packet(ip, len))
-		return;
+	/* Sent by a client into the tap: to the other members only. */
+	if (indev && (int)indev == repl_ifindex()) {
+		if (fwd_sender(&sender) < 0)
+			return;
+	} else if (indev && !upstream_packet(ip, len)) {
+		return;	/* from the standalone upstream: route it, TTL rule first */
+	}
 	n = repl_fix_checksums(ip, len);
 	if (n < 0) {
 		fw.malformed++;
@@ -109,6 +154,8 @@ static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 	}
 	if (k == FWD_MAX_COPIES && mship_member_count(fw.ms, group) > k)
 		fw.too_many++;
+	if (sender && !(k = fwd_not_to(sender, k)))
+		return;	/* the sender is the group's only member */
 	sent = repl_send(ip, (size_t)n, (const uint8_t (*)[6])fw.macs, k);
 	gs->frames_in++;
 	gs->frames_out += sent;
@@ -207,6 +254,12 @@ static int fwd_bpf_attach(void)
 {
 	if (tcbpf_attach(fw.dev, 0) < 0)
 		return -1;
+	fw.client_in = fwd_client_on() && tcbpf_attach(fw.dev, TCBPF_TAP_INGRESS) == 0;
+	if (fwd_client_on() && !fw.client_in)
+		log_warnx("fwd: multicast that clients send is not copied to the other members");
+	/* Off: a dead helper's client filter would copy from its stale lists. */
+	if (!fwd_client_on())
+		tcbpf_remove(fw.dev, TCBPF_TAP_INGRESS, (unsigned int)fw.cfg->nflog_group);
 	if (upstream_enabled() && upstream_up(fw.dev) == 0 && tcbpf_attach(upstream_ifname(), 1) < 0)
 		log_warnx("fwd: no group traffic is taken in from %s", upstream_ifname());
 	tcbpf_adopt_end();
@@ -256,7 +309,8 @@ static void fwd_check(void *arg)
 		break;
 	case 0:
 		if (fw.bpf) {
-			if (!tcbpf_present(0) || (upstream_active() && !tcbpf_present(1))) {
+			if (!tcbpf_present(0) || (upstream_active() && !tcbpf_present(1)) ||
+			    (fw.client_in && !tcbpf_present(TCBPF_TAP_INGRESS))) {
 				log_warnx("fwd: a tc filter of ours is gone; attaching it again");
 				fwd_bpf_attach();
 			}
@@ -350,6 +404,7 @@ int fwd_up(const char *dev)
 		return 0;
 	}
 	divert_set_upstream(upstream_up(dev) == 0 ? upstream_ifname() : "");
+	divert_set_client(fwd_client_on());
 	if (divert_install(dev, fw.cfg->nft_table, fw.cfg->nflog_group, DIVERT_AUTO) < 0) {
 		repl_close();
 		return -1;
@@ -366,6 +421,8 @@ void fwd_down(void)
 	if (fw.bpf) {
 		tcbpf_detach(0);
 		tcbpf_detach(1);
+		tcbpf_detach(TCBPF_TAP_INGRESS);
+		fw.client_in = 0;
 	} else {
 		divert_remove();
 	}
@@ -454,6 +511,39 @@ void fwd_client_gone(uint32_t id)
 		tcbpf_client_del(id);
 }
 
+void fwd_mac_changed(const uint8_t mac[6])
+{
+	const struct client *c;
+
+	if (!fw.bpf)
+		return;	/* the nflog path asks the registry per packet */
+	c = reg_find_mac(fw.reg, mac);
+	if (c)
+		tcbpf_mac_set(mac, c->id);
+	else
+		tcbpf_mac_del(mac);
+}
+
+void fwd_client_to_client(void)
+{
+	if (fw.c2c)
+		return;
+	fw.c2c = 1;
+	if (!fw.cfg->client_multicast)
+		return;
+	log_warnx("client_multicast is off while OpenVPN runs with client-to-client: OpenVPN "
+		  "already sends clients' multicast to every client, copies would come twice");
+	if (!fw.up)
+		return;
+	if (fw.bpf) {
+		tcbpf_detach(TCBPF_TAP_INGRESS);
+		fw.client_in = 0;
+	} else {
+		divert_set_client(0);
+		divert_reinstall();
+	}
+}
+
 const struct cgcount *fwd_cg(void)
 {
 	return fw.cg;
@@ -513,6 +603,8 @@ void fwd_drop_rows(FILE *out)
 			(unsigned long long)tcbpf_drops(DP_DROP_TOO_MANY));
 		fprintf(out, "DROPS,nflog_overrun,0\nDROPS,tap_send_nobufs,0\n");
 		fprintf(out, "DROPS,tap_send_error,%llu\n", (unsigned long long)tcbpf_drops(DP_DROP_CLONE));
+		fprintf(out, "DROPS,client_unknown_sender,%llu\n",
+			(unsigned long long)tcbpf_drops(DP_DROP_UNKNOWN_SENDER));
 		return;
 	}
 
@@ -525,4 +617,5 @@ void fwd_drop_rows(FILE *out)
 	fprintf(out, "DROPS,tap_send_nobufs,%llu\n", (unsigned long long)rs->drop_nobufs);
 	fprintf(out, "DROPS,tap_send_error,%llu\n",
 		(unsigned long long)(rs->drop_error + rs->drop_closed));
+	fprintf(out, "DROPS,client_unknown_sender,%llu\n", (unsigned long long)fw.unknown_sender);
 }

@@ -62,6 +62,20 @@ void fwd_client_connected(uint32_t id);
 void fwd_client_gone(uint32_t id);
 
 /**
+ * fwd_mac_changed() - @mac was learnt, moved or forgotten (learn-address,
+ * disconnect): the registry says whose it is now, and the in-kernel data
+ * plane's sender map follows (client_multicast).
+ */
+void fwd_mac_changed(const uint8_t mac[6]);
+
+/**
+ * fwd_client_to_client() - OpenVPN runs with client-to-client: it sends
+ * clients' multicast to every client itself, so client_multicast makes no
+ * copies (they would arrive twice).
+ */
+void fwd_client_to_client(void);
+
+/**
  * fwd_cg() - the per (client, group) counters, up to date after
  * fwd_stats_pull().
  */

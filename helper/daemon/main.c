@@ -183,6 +183,9 @@ static int run_cleanup(int argc, char **argv)
 	}
 	if (dev && cfg.nflog_group > 0 && tcbpf_remove(dev, 0, (unsigned int)cfg.nflog_group) < 0)
 		rc = 1;
+	/* client_multicast's filter on the tap's ingress, whatever the config says now. */
+	if (dev && cfg.nflog_group > 0 && tcbpf_remove(dev, TCBPF_TAP_INGRESS, (unsigned int)cfg.nflog_group) < 0)
+		rc = 1;
 	if (cfg.upstream[0] && cfg.nflog_group > 0 && tcbpf_remove(cfg.upstream, 1, (unsigned int)cfg.nflog_group) < 0)
 		rc = 1;
 	if (divert_remove_stale(cfg.nft_table) < 0)

@@ -24,6 +24,7 @@
 #define TLV_TYPE_MASK		0x3fff	/* without the netlink nested/byteorder flags */
 #define TLV_PACKET_HDR		1	/* NFULA_PACKET_HDR */
 #define TLV_INDEV		4	/* NFULA_IFINDEX_INDEV, big endian */
+#define TLV_HWADDR		8	/* NFULA_HWADDR: be16 length, 2 pad, 8 address bytes */
 #define TLV_PAYLOAD		9	/* NFULA_PAYLOAD */
 /* NFPROTO_* from linux/netfilter.h, which clashes with netinet/in.h. */
 #define NFPROTO_INET		1
@@ -38,6 +39,7 @@ static struct {
 	int group;
 	capture_cb cb;
 	void *arg;
+	const uint8_t *src_mac;		/* of the record being handed over */
 	struct capture_stats st;
 	uint8_t buf[CAPTURE_SNAPLEN + 1];	/* writable copy for the callback */
 } cap;
@@ -79,6 +81,12 @@ int capture_nflog_parse(const uint8_t *rec, size_t len, struct nflog_pkt *out)
 				goto bad;
 			out->indev = (uint32_t)val[0] << 24 | (uint32_t)val[1] << 16 |
 				     (uint32_t)val[2] << 8 | val[3];
+		} else if (type == TLV_HWADDR) {
+			/* Only an Ethernet address is of use (a 6-byte one). */
+			if (tl - TLV_HDR_LEN < 4 + 6)
+				goto bad;
+			if (val[0] == 0 && val[1] == 6)
+				out->hwaddr = val + 4;
 		} else if (type == TLV_PAYLOAD) {
 			if (out->payload)	/* two payloads: which one is real? */
 				goto bad;
@@ -304,6 +312,11 @@ int capture_batch(unsigned int packets, unsigned int delay_ms)
 	return 0;
 }
 
+const uint8_t *capture_src_mac(void)
+{
+	return cap.src_mac;
+}
+
 int capture_fd(void)
 {
 	return cap.pcap ? pcap_get_selectable_fd(cap.pcap) : -1;
@@ -339,7 +352,9 @@ static void capture_handler(u_char *user, const struct pcap_pkthdr *h,
 	memcpy(cap.buf, ip, len);
 	cap.st.packets++;
 	cap.st.bytes += len;
+	cap.src_mac = pkt.hwaddr;
 	cap.cb(cap.buf, len, pkt.family == NFPROTO_NETDEV ? pkt.indev : 0, cap.arg);
+	cap.src_mac = NULL;
 }
 
 int capture_dispatch(capture_cb cb, void *arg)

@@ -25,6 +25,7 @@ struct nflog_pkt {
 	uint16_t hw_protocol;	/* ethertype from NFULA_PACKET_HDR, host order */
 	int has_hdr;		/* NFULA_PACKET_HDR seen */
 	uint32_t indev;		/* NFULA_IFINDEX_INDEV, 0 if absent */
+	const uint8_t *hwaddr;	/* NFULA_HWADDR: the source MAC at ingress, NULL if absent */
 	const uint8_t *payload;	/* NFULA_PAYLOAD, NULL if absent */
 	size_t payload_len;
 };
@@ -97,6 +98,13 @@ int capture_group_busy(const char *proc, int group, unsigned long *portid);
  * Return: 0, or -1 with errno (EBUSY for a taken group), logged here.
  */
 int capture_open(int group, int bufsize);
+
+/**
+ * capture_src_mac() - inside a capture_cb: the source MAC of the packet's
+ * frame (records of an ingress hook carry it), or NULL if the record had
+ * none.
+ */
+const uint8_t *capture_src_mac(void);
 
 /** capture_fd() - descriptor to watch for readability, -1 if closed. */
 int capture_fd(void);

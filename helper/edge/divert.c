@@ -29,6 +29,7 @@ static struct {
 	char table[64];
 	char ifname[16];
 	char upstream[16];		/* "" = no standalone upstream */
+	int client;			/* client_multicast: the tap's ingress chain */
 	int group;
 	unsigned int qthresh;		/* the rules' queue-threshold */
 	char err[512];			/* last nft error, first line */
@@ -200,6 +201,67 @@ int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *tab
 	return n;
 }
 
+int divert_client_rules(char *buf, size_t size, const char *table, const char *ifname,
+			int group, unsigned int qthresh)
+{
+	int n;
+
+	if (!divert_name_ok(table, 0) || !divert_name_ok(ifname, 1) || group < 0 ||
+	    group > 65535 || !buf || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* No drop: the frame goes on into the host stack as it came. */
+	n = snprintf(buf, size,
+		     "add chain netdev %s %s { type filter hook ingress device \"%s\" priority 0; "
+		     "policy accept; }\n"
+		     "add rule netdev %s %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "
+		     "ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 ip protocol != igmp "
+		     "log group %d queue-threshold %u\n",
+		     table, DIVERT_CHAIN_CLIENT, ifname, table, DIVERT_CHAIN_CLIENT, group,
+		     qthresh ? qthresh : 1);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return n;
+}
+
+int divert_client_rules6(char *buf, size_t size, const char *table, int group,
+			 unsigned int qthresh)
+{
+	int n;
+
+	if (!divert_name_ok(table, 0) || group < 0 || group > 65535 || !buf || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(buf, size, "add rule netdev %s %s ether daddr & ff:ff:00:00:00:00 == "
+		     "33:33:00:00:00:00 " DIVERT_MATCH6 " log group %d queue-threshold %u\n",
+		     table, DIVERT_CHAIN_CLIENT, group, qthresh ? qthresh : 1);
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return n;
+}
+
+void divert_set_client(int on)
+{
+	dv.client = on;
+}
+
+/* What becomes of client_multicast on this hook: said once per install. */
+static void divert_client_log(enum divert_hook hook)
+{
+	if (hook == DIVERT_EGRESS)
+		log_info("divert: group traffic clients send into %s is copied to nflog group %d "
+			 "(client_multicast)", dv.ifname, dv.group);
+	else
+		log_warnx("divert: client_multicast needs the netdev egress hook (Linux 5.16); "
+			  "multicast clients send is not copied to the other members");
+}
+
 void divert_set_batch(unsigned int qthresh)
 {
 	dv.qthresh = qthresh;
@@ -310,20 +372,33 @@ static int divert_load6(char *script, size_t size, int rc, enum divert_hook hook
 		return -1;
 	n = divert_rules6(script + len, size - (size_t)len, hook, dv.table, dv.ifname,
 			  hook == DIVERT_EGRESS ? dv.upstream : "", dv.group, dv.qthresh);
+	if (n >= 0 && dv.client && hook == DIVERT_EGRESS) {
+		int k = divert_client_rules6(script + len + n, size - len - (size_t)n, dv.table,
+					     dv.group, dv.qthresh);
+
+		n = k < 0 ? k : n + k;
+	}
 	return n < 0 ? -1 : (int)len + n;
 }
 
 static int divert_load(enum divert_hook hook, int replace)
 {
 	char script[SCRIPT_MAX];
-
-	int n;
+	int n, k;
 
 	n = divert_ruleset(script, sizeof(script), hook, replace, dv.table, dv.ifname, dv.group,
 			   (long)getpid(), dv.qthresh);
-	if (n >= 0 && dv.upstream[0] && hook == DIVERT_EGRESS)
-		n = divert_upstream_rules(script + n, sizeof(script) - (size_t)n, dv.table,
+	/* Each part appends to the script: n is its length so far. */
+	if (n >= 0 && dv.upstream[0] && hook == DIVERT_EGRESS) {
+		k = divert_upstream_rules(script + n, sizeof(script) - (size_t)n, dv.table,
 					  dv.upstream, dv.group, dv.qthresh);
+		n = k < 0 ? k : n + k;
+	}
+	if (n >= 0 && dv.client && hook == DIVERT_EGRESS) {
+		k = divert_client_rules(script + n, sizeof(script) - (size_t)n, dv.table,
+					dv.ifname, dv.group, dv.qthresh);
+		n = k < 0 ? k : n + k;
+	}
 	n = divert_load6(script, sizeof(script), n, hook);
 	if (n < 0) {
 		snprintf(dv.err, sizeof(dv.err), "%s", strerror(errno));
@@ -409,6 +484,8 @@ int divert_install(const char *ifname, const char *table, int group,
 	if (hook == DIVERT_EGRESS && dv.upstream[0])
 		log_info("divert: group traffic arriving on %s goes to nflog group %d too",
 			 dv.upstream, dv.group);
+	if (dv.client)
+		divert_client_log(hook);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ enum divert_hook {
 #define DIVERT_CHAIN_EGRESS	"tap_egress"
 #define DIVERT_CHAIN_FORWARD	"tap_forward"
 #define DIVERT_CHAIN_UPSTREAM	"up_ingress"
+#define DIVERT_CHAIN_CLIENT	"tap_ingress"
 #define DIVERT_OWNER_TAG	"openvpn-mcast pid "
 
 /**
@@ -65,6 +66,38 @@ int divert_upstream_rules(char *buf, size_t size, const char *table, const char 
  */
 int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *table,
 		  const char *ifname, const char *upstream, int group, unsigned int qthresh);
+
+/**
+ * divert_client_rules() - the nft commands that add, to the netdev table
+ * @table, an ingress chain on the tap @ifname logging group traffic that
+ * clients send (not 224.0.0.0/24, not IGMP) to nflog @group, for the
+ * helper to copy to the other members (client_multicast). The frames are
+ * accepted as well: they go on into the host stack unchanged. The records
+ * carry the sender's MAC (NFULA_HWADDR). @qthresh as for divert_ruleset().
+ * Pure.
+ *
+ * Return: length written, or -1 with errno EINVAL or ENOSPC.
+ */
+int divert_client_rules(char *buf, size_t size, const char *table, const char *ifname,
+			int group, unsigned int qthresh);
+
+/**
+ * divert_client_rules6() - the IPv6 rule of the chain of
+ * divert_client_rules() (same @table, @group, @qthresh): IPv6 group data
+ * clients send, to a scope above link-local and without a Hop-by-Hop
+ * header (MLD), is logged, not dropped. Pure.
+ *
+ * Return: length written, or -1 with errno EINVAL or ENOSPC.
+ */
+int divert_client_rules6(char *buf, size_t size, const char *table, int group,
+			 unsigned int qthresh);
+
+/**
+ * divert_set_client() - from the next install on, also take in the group
+ * traffic clients send into the tap (@on 1) or not (0). Netdev (egress)
+ * installs only.
+ */
+void divert_set_client(int on);
 
 /**
  * divert_set_upstream() - from the next install on, also take in group

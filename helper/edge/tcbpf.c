@@ -23,7 +23,7 @@
 static struct {
 	struct mcast_tc_bpf *skel;
 	int ncpu;
-	unsigned int ifindex[2];	/* where our filter is: tap, upstream */
+	unsigned int ifindex[TCBPF_NAT];	/* where our filters are, by enum tcbpf_at */
 	uint32_t handle;		/* tc handle of this instance's filters */
 	char why[256];
 	int adopted;			/* took a dead helper's maps over */
@@ -84,9 +84,27 @@ int tcbpf_open(unsigned int instance)
 	return 0;
 }
 
-static int prog_fd(int upstream)
+static struct bpf_program *prog_at(int at)
 {
-	return bpf_program__fd(upstream ? tb.skel->progs.up_ingress : tb.skel->progs.tap_egress);
+	if (at == TCBPF_TAP_INGRESS)
+		return tb.skel->progs.tap_ingress;
+	return at ? tb.skel->progs.up_ingress : tb.skel->progs.tap_egress;
+}
+
+static int prog_fd(int at)
+{
+	return bpf_program__fd(prog_at(at));
+}
+
+/* The tc hook of attach point @at: only the tap's own traffic is egress. */
+static enum bpf_tc_attach_point tc_point(int at)
+{
+	return at == TCBPF_TAP_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+static const char *at_name(int at)
+{
+	return at == TCBPF_TAP_INGRESS ? "client" : at ? "upstream" : "tap";
 }
 
 static int tap_config(const char *ifname, unsigned int idx)
@@ -110,7 +128,7 @@ static int tap_config(const char *ifname, unsigned int idx)
 
 static int prog_is_ours(uint32_t id)
 {
-	for (int up = 0; up < 2; up++) {
+	for (int up = 0; up < TCBPF_NAT; up++) {
 		struct bpf_prog_info info = { 0 };
 		uint32_t len = sizeof(info);
 
@@ -219,7 +237,8 @@ static void old_collect(void)
 			continue;
 		if (bpf_obj_get_info_by_fd(pfd, &info, &len) == 0 &&
 		    info.type == BPF_PROG_TYPE_SCHED_CLS && !prog_is_ours(id) &&
-		    (!strcmp(info.name, "tap_egress") || !strcmp(info.name, "up_ingress")))
+		    (!strcmp(info.name, "tap_egress") || !strcmp(info.name, "up_ingress") ||
+		     !strcmp(info.name, "tap_ingress")))
 			old_keep(pfd, id);
 		close(pfd);
 	}
@@ -237,7 +256,7 @@ void tcbpf_adopt_end(void)
 static void adopt(unsigned int idx, int upstream)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)idx,
-			    .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+			    .attach_point = tc_point(upstream));
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
 	size_t vmax = sizeof(*tb.list) + (size_t)tb.ncpu * sizeof(struct dp_gcnt);
 	/* Room for the longest key of the maps, dp_addrs'. */
@@ -280,7 +299,7 @@ int tcbpf_adopted(void)
 int tcbpf_attach(const char *ifname, int upstream)
 {
 	unsigned int idx = if_nametoindex(ifname);
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = tc_point(upstream));
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO,
 			    .flags = BPF_TC_F_REPLACE);
 	int rc;
@@ -293,7 +312,7 @@ int tcbpf_attach(const char *ifname, int upstream)
 		log_warn("bpf: %s", ifname);
 		return -1;
 	}
-	if (!upstream && tap_config(ifname, idx) < 0) {
+	if (upstream != TCBPF_UPSTREAM && tap_config(ifname, idx) < 0) {
 		log_warn("bpf: cannot configure the tap %s", ifname);
 		return -1;
 	}
@@ -313,18 +332,18 @@ int tcbpf_attach(const char *ifname, int upstream)
 		log_warn("bpf: cannot attach to %s %s", ifname, upstream ? "ingress" : "egress");
 		return -1;
 	}
-	tb.ifindex[upstream != 0] = idx;
+	tb.ifindex[upstream] = idx;
 	log_info("bpf: %s program attached to %s %s (tc handle 0x%x, priority 0x%x)",
-		 upstream ? "upstream" : "tap", ifname, upstream ? "ingress" : "egress",
+		 at_name(upstream), ifname, upstream ? "ingress" : "egress",
 		 tb.handle, DP_TC_PRIO);
 	return 0;
 }
 
 void tcbpf_detach(int upstream)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = tc_point(upstream));
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
-	unsigned int *idx = &tb.ifindex[upstream != 0];
+	unsigned int *idx = &tb.ifindex[upstream];
 	int rc;
 
 	if (!*idx)
@@ -339,7 +358,7 @@ void tcbpf_detach(int upstream)
 
 int tcbpf_remove(const char *ifname, int upstream, unsigned int instance)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = tc_point(upstream));
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle(instance), .priority = DP_TC_PRIO);
 	int rc;
 
@@ -361,9 +380,9 @@ int tcbpf_remove(const char *ifname, int upstream, unsigned int instance)
 
 int tcbpf_present(int upstream)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = upstream ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = tc_point(upstream));
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tb.handle, .priority = DP_TC_PRIO);
-	unsigned int idx = tb.ifindex[upstream != 0];
+	unsigned int idx = tb.ifindex[upstream];
 
 	if (!idx)
 		return 0;
@@ -617,6 +636,26 @@ uint64_t tcbpf_drops(enum dp_drop why)
 	return sum;
 }
 
+int tcbpf_mac_set(const uint8_t mac[6], uint32_t id)
+{
+	struct dp_mac key = { .pad = 0 };
+
+	memcpy(key.mac, mac, 6);
+	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_macs), &key, &id, BPF_ANY) < 0) {
+		log_warn("bpf: cannot record the MAC of client %u", id);
+		return -1;
+	}
+	return 0;
+}
+
+void tcbpf_mac_del(const uint8_t mac[6])
+{
+	struct dp_mac key = { .pad = 0 };
+
+	memcpy(key.mac, mac, 6);
+	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_macs), &key);
+}
+
 /* Delete the entries of the u32-keyed map @fd that @keep() does not want. */
 static void sweep_u32(int fd, int (*keep)(void *arg, uint32_t key), void *arg)
 {
@@ -691,8 +730,8 @@ void tcbpf_close(void)
 {
 	tcbpf_adopt_end();
 	if (tb.skel) {
-		tcbpf_detach(0);
-		tcbpf_detach(1);
+		for (int at = 0; at < TCBPF_NAT; at++)
+			tcbpf_detach(at);
 		mcast_tc_bpf__destroy(tb.skel);
 	}
 	free(tb.percpu);

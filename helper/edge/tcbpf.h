@@ -20,6 +20,17 @@
 struct maddr;
 struct mship;
 
+/*
+ * Where a program is attached: the @upstream argument of the functions
+ * below (0 and 1 as before). TCBPF_TAP_INGRESS: client_multicast.
+ */
+enum tcbpf_at {
+	TCBPF_TAP_EGRESS,	/* group traffic leaving the tap */
+	TCBPF_UPSTREAM,		/* the standalone upstream's ingress */
+	TCBPF_TAP_INGRESS,	/* multicast clients send into the tap */
+	TCBPF_NAT
+};
+
 /**
  * tcbpf_open() - load the programs and create the maps.
  * @instance: tells this helper's filters from another OpenVPN instance's
@@ -35,8 +46,9 @@ const char *tcbpf_why(void);
 /**
  * tcbpf_attach() - attach (replacing a filter of ours left there, after
  * copying the lists and counters of its program: see tcbpf_adopted()) the tap
- * program to @ifname's egress (@upstream 0) or the upstream program to its
- * ingress (@upstream 1). For the tap, also records its ifindex and MAC.
+ * program to @ifname's egress (@upstream 0), the upstream program to its
+ * ingress (@upstream 1), or the client program to the tap's ingress
+ * (@upstream 2). For the tap, also records its ifindex and MAC.
  * Return: 0, or -1 with errno (logged).
  */
 int tcbpf_attach(const char *ifname, int upstream);
@@ -111,6 +123,16 @@ int tcbpf_client_add(uint32_t id);
 
 /** tcbpf_client_del() - forget client @id's counters. */
 void tcbpf_client_del(uint32_t id);
+
+/**
+ * tcbpf_mac_set() - frames from @mac come from client @id: the tap's
+ * ingress program copies them to the other members of their group.
+ * Return: 0, or -1 with errno (logged).
+ */
+int tcbpf_mac_set(const uint8_t mac[6], uint32_t id);
+
+/** tcbpf_mac_del() - @mac belongs to no client any more. */
+void tcbpf_mac_del(const uint8_t mac[6]);
 
 /** tcbpf_client_counts() - frames and bytes copied to client @id. */
 int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes);

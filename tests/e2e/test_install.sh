@@ -40,7 +40,8 @@ done
 # The sample documents every key: a config setting each of them must load,
 # and the sample must mention each key the loader accepts.
 for key in helper control_socket status_file metrics_file status_interval nft_table nflog_group \
-	log_level querier version robustness query_interval query_response_interval crashes window; do
+	log_level querier version robustness query_interval query_response_interval crashes window \
+	client_multicast; do
 	grep -q "^[[:space:]]*$key = " "$OM_ROOT/sample-config/openvpn-mcast.conf" ||
 		om_fail "sample-config/openvpn-mcast.conf does not document '$key'"
 done

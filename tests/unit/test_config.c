@@ -151,6 +151,23 @@ static void test_upstream_errors(void **state)
 	expect_error("upstream = 5;\n", 1, "must be a string");
 }
 
+/* client_multicast: on by default, a boolean, errors as file:line. */
+static void test_client_multicast(void **state)
+{
+	struct cfg cfg;
+	char err[512];
+
+	(void)state;
+	cfg_defaults(&cfg);
+	assert_int_equal(cfg.client_multicast, 1);
+	assert_int_equal(load(&cfg, "client_multicast = false;\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.client_multicast, 0);
+	assert_int_equal(load(&cfg, "client_multicast = true;\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.client_multicast, 1);
+	expect_error("\nclient_multicast = 0;\n", 2, "must be true or false");
+	expect_error("client_multicast = \"no\";\n", 1, "must be true or false");
+}
+
 /* restart = { crashes; window; }: the supervisor's crash-loop limit. */
 static void test_restart(void **state)
 {
@@ -286,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_errors_have_file_line),
 		cmocka_unit_test(test_upstream),
 		cmocka_unit_test(test_upstream_errors),
+		cmocka_unit_test(test_client_multicast),
 		cmocka_unit_test(test_upstream_names_fit_divert),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_instance),

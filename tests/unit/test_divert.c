@@ -153,6 +153,26 @@ static void test_rules6(void **state)
 	assert_int_equal(errno, ENOSPC);
 }
 
+static void test_client_rules6(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_true(divert_client_rules6(buf, sizeof(buf), "t", 7, 64) > 0);
+	assert_string_equal(buf,
+		"add rule netdev t tap_ingress "
+		"ether daddr & ff:ff:00:00:00:00 == 33:33:00:00:00:00 "
+		"ip6 daddr ff00::/8 @nh,204,4 > 2 ip6 nexthdr != 0 "
+		"log group 7 queue-threshold 64\n");
+	assert_null(strstr(buf, "drop"));
+	errno = 0;
+	assert_int_equal(divert_client_rules6(buf, sizeof(buf), "1t", 7, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_client_rules6(buf, 20, "t", 7, 1), -1);
+	assert_int_equal(errno, ENOSPC);
+}
+
 static void test_upstream_rules(void **state)
 {
 	char buf[1024], *rule;
@@ -242,6 +262,46 @@ static void test_upstream_rules_reject(void **state)
 	assert_int_equal(divert_upstream_rules(buf, 16, "t", "up0", 1, 1), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(divert_upstream_rules(buf, (size_t)n + 1, "t", "up0", 1, 1), n);
+}
+
+/* client_multicast: the tap's ingress chain, logged and accepted. */
+static void test_client_rules(void **state)
+{
+	char buf[1024], *rule;
+	int n;
+
+	(void)state;
+	n = divert_client_rules(buf, sizeof(buf), "openvpn_mcast", "tap0", 1194, 64);
+	assert_true(n > 0);
+	assert_int_equal(n, (int)strlen(buf));
+	assert_non_null(strstr(buf, "add chain netdev openvpn_mcast " DIVERT_CHAIN_CLIENT " {"));
+	assert_non_null(strstr(buf, "type filter hook ingress device \"tap0\" priority 0;"));
+	rule = strstr(buf, "add rule netdev openvpn_mcast " DIVERT_CHAIN_CLIENT " ");
+	assert_non_null(rule);
+	assert_non_null(strstr(rule, " ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "));
+	assert_non_null(strstr(rule, " ip daddr 224.0.0.0/4 "));
+	assert_non_null(strstr(rule, " ip daddr != 224.0.0.0/24 "));
+	/* A v1/v2 report goes to its group: no data to copy. */
+	assert_non_null(strstr(rule, " ip protocol != igmp "));
+	assert_non_null(strstr(rule, " log group 1194 queue-threshold 64\n"));
+	/* The original goes on into the host stack. */
+	assert_null(strstr(buf, "drop"));
+	assert_null(strstr(buf, "egress"));
+	assert_null(strstr(buf, "table"));
+
+	errno = 0;
+	assert_int_equal(divert_client_rules(buf, sizeof(buf), "t", "tap 0", 1, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_client_rules(buf, sizeof(buf), "1t", "tap0", 1, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(divert_client_rules(buf, sizeof(buf), "t", "tap0", 65536, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	n = divert_client_rules(buf, sizeof(buf), "t", "tap0", 1, 1);
+	errno = 0;
+	assert_int_equal(divert_client_rules(buf, (size_t)n, "t", "tap0", 1, 1), -1);
+	assert_int_equal(errno, ENOSPC);
 }
 
 static void test_kernel_egress(void **state)
@@ -489,6 +549,43 @@ static void test_nflog_netdev_ingress(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* Tap ingress (client_multicast): the record carries the sender's MAC. */
+static void test_nflog_hwaddr(void **state)
+{
+	static const uint8_t hw[12] = { 0, 6, 0, 0, 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0, 0 };
+	static const uint8_t hw8[12] = { 0, 8, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct nflog_pkt pkt;
+	struct rec r;
+
+	(void)state;
+	rec_init(&r, 5);
+	rec_tlv(&r, 4, 8, "\0\0\0\x07", 4, 1);
+	rec_tlv(&r, 8, 4 + sizeof(hw), hw, sizeof(hw), 1);
+	rec_tlv(&r, 9, 4 + sizeof(ip_pkt), ip_pkt, sizeof(ip_pkt), 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_non_null(pkt.hwaddr);
+	assert_memory_equal(pkt.hwaddr, hw + 4, 6);
+	assert_int_equal(pkt.indev, 7);
+
+	/* Not 6 bytes long: no Ethernet address, but the record stands. */
+	rec_init(&r, 5);
+	rec_tlv(&r, 8, 4 + sizeof(hw8), hw8, sizeof(hw8), 1);
+	rec_tlv(&r, 9, 4 + sizeof(ip_pkt), ip_pkt, sizeof(ip_pkt), 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_null(pkt.hwaddr);
+
+	/* Too short to hold an address: the record is broken. */
+	rec_init(&r, 5);
+	rec_tlv(&r, 8, 4 + 8, hw, 8, 1);
+	rec_tlv(&r, 9, 4 + sizeof(ip_pkt), ip_pkt, sizeof(ip_pkt), 1);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), -1);
+
+	/* Egress records have none. */
+	rec_netdev(&r);
+	assert_int_equal(capture_nflog_parse(r.b, r.len, &pkt), 0);
+	assert_null(pkt.hwaddr);
+}
+
 static void expect_bad(const struct rec *r, size_t len)
 {
 	struct nflog_pkt pkt;
@@ -642,10 +739,12 @@ int main(void)
 		cmocka_unit_test(test_ruleset_egress),
 		cmocka_unit_test(test_ruleset_forward),
 		cmocka_unit_test(test_rules6),
+		cmocka_unit_test(test_client_rules6),
 		cmocka_unit_test(test_ruleset_replace),
 		cmocka_unit_test(test_ruleset_rejects),
 		cmocka_unit_test(test_upstream_rules),
 		cmocka_unit_test(test_upstream_rules_reject),
+		cmocka_unit_test(test_client_rules),
 		cmocka_unit_test(test_kernel_egress),
 		cmocka_unit_test(test_owner_pid),
 		cmocka_unit_test(test_group_busy),
@@ -653,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_nflog_netdev),
 		cmocka_unit_test(test_nflog_ipv4_family),
 		cmocka_unit_test(test_nflog_netdev_ingress),
+		cmocka_unit_test(test_nflog_hwaddr),
 		cmocka_unit_test(test_nflog_hostile_lengths),
 		cmocka_unit_test(test_nflog_not_ipv4),
 		cmocka_unit_test(test_nflog_random),

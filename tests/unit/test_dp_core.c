@@ -185,6 +185,45 @@ static void test_classify6_passes(void **state)
 	assert_int_equal(dp_classify(f, f + 54, DP_TAP_EGRESS, &p), DP_COPY);
 }
 
+/* What a client sends into the tap (client_multicast): group data above
+ * link-local scope is copied, reports and link-local groups are not. */
+static void test_classify_client(void **state)
+{
+	static const uint8_t src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	uint8_t f[64];
+	struct dp_pkt p;
+	struct dp_mac k;
+	size_t n;
+
+	(void)state;
+	n = frame(f, "239.255.255.250", 17);
+	assert_int_equal(dp_classify_client(f, f + n, &p), DP_COPY);
+	assert_int_equal(p.group, inet_addr("239.255.255.250"));
+	assert_int_equal(p.src, inet_addr("10.99.0.2"));
+	/* mDNS, and any other 224.0.0.0/24 group: OpenVPN's plain behaviour. */
+	n = frame(f, "224.0.0.251", 17);
+	assert_int_equal(dp_classify_client(f, f + n, &p), DP_PASS);
+	/* A v2 report travels to its group: membership, not data. */
+	n = frame(f, "239.255.255.250", 2);
+	assert_int_equal(dp_classify_client(f, f + n, &p), DP_PASS);
+	/* Unicast to a client: OpenVPN's business. */
+	n = frame(f, "239.255.255.250", 17);
+	f[0] = 0x02;
+	assert_int_equal(dp_classify_client(f, f + n, &p), DP_PASS);
+	n = frame(f, "239.255.255.250", 17);
+	for (size_t len = 0; len < 34; len++)
+		assert_int_equal(dp_classify_client(f, f + len, &p), DP_PASS);
+
+	/* The sender map's key: the source MAC, padding zeroed. */
+	memset(&k, 0xff, sizeof(k));
+	assert_int_equal(sizeof(k), 8);
+	n = frame(f, "239.255.255.250", 17);
+	assert_memory_equal(f + 6, src, 6);
+	dp_mac_key(&k, f);
+	assert_memory_equal(k.mac, src, 6);
+	assert_int_equal(k.pad, 0);
+}
+
 static void test_select(void **state)
 {
 	static struct dp_list sg, g;
@@ -230,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_classify_short),
 		cmocka_unit_test(test_classify6),
 		cmocka_unit_test(test_classify6_passes),
+		cmocka_unit_test(test_classify_client),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_layout),

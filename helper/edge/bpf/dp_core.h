@@ -71,6 +71,7 @@ enum dp_drop {
 	DP_DROP_TTL,		/* upstream packet with TTL <= 1 (any group) */
 	DP_DROP_CLONE,		/* bpf_clone_redirect failed */
 	DP_DROP_TOO_MANY,	/* packets to a list cut at DP_MAX_DST */
+	DP_DROP_UNKNOWN_SENDER,	/* client multicast from a MAC no client owns */
 	DP_DROP_MAX
 };
 
@@ -170,6 +171,31 @@ static inline enum dp_verdict dp_classify(const __u8 *data, const __u8 *end,
 	out->ttl = ip[8];
 	out->v6 = 0;
 	return DP_COPY;
+}
+
+/* Key of the sender map: a client's MAC, padded to 8 bytes (pad zero). */
+struct dp_mac {
+	__u8 mac[6];
+	__u16 pad;
+};
+
+/*
+ * dp_classify_client() - is the frame [@data, @end) that a client sent
+ * into the tap (its ingress) group traffic to copy to the other members?
+ * The upstream's rules: a multicast destination MAC, a group above
+ * link-local scope, and not IGMP (a v1/v2 report goes to its group).
+ */
+static inline enum dp_verdict dp_classify_client(const __u8 *data, const __u8 *end,
+						 struct dp_pkt *out)
+{
+	return dp_classify(data, end, DP_UPSTREAM_INGRESS, out);
+}
+
+/* dp_mac_key() - the sender map's key for the source MAC of a frame. */
+static inline void dp_mac_key(struct dp_mac *k, const __u8 *frame)
+{
+	__builtin_memcpy(k->mac, frame + 6, 6);
+	k->pad = 0;
 }
 
 /*

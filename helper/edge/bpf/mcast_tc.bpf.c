@@ -14,6 +14,11 @@
  * source MAC set to the tap's, one copy per member into the tap's egress.
  * The original goes on into the host stack unchanged.
  *
+ * tap_ingress (clsact ingress of the tap, client_multicast): group traffic
+ * a client sent is copied to each other member of the group, never back to
+ * the sending client (found by its source MAC in dp_macs). The original goes
+ * on into the host stack as it came (local listeners, multicast routing).
+ *
  * IPv6 groups use the same lists: the helper gives each IPv6 address a
  * 32-bit key (maddr.h) and writes address -> key into dp_addrs.
  *
@@ -68,6 +73,15 @@ struct {
 	__type(value, struct dp_gcnt);
 } dp_groups SEC(".maps");
 
+/* Client MAC -> client id: who sent a frame into the tap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct dp_mac);
+	__type(value, __u32);
+} dp_macs SEC(".maps");
+
 /* Made and removed by the helper as memberships change, so that the
  * programs never add entries of their own. */
 struct {
@@ -92,6 +106,7 @@ struct copy_ctx {
 	__u32 ifindex;
 	__u32 len;
 	__u32 sent;
+	__u32 skip;		/* the sending client's id, 0 = none (ids start at 1) */
 };
 
 static __always_inline void drop_count(__u32 why)
@@ -115,6 +130,8 @@ static long copy_one(__u32 i, void *arg)
 	asm volatile("" : "+r"(k));
 	k &= DP_MAX_DST - 1;
 	d = &c->list->d[k];
+	if (d->client == c->skip)
+		return 0;
 	if (bpf_skb_store_bytes(c->skb, 0, d->mac, 6, 0) < 0 ||
 	    bpf_clone_redirect(c->skb, c->ifindex, 0) < 0) {
 		drop_count(DP_DROP_CLONE);
@@ -136,15 +153,15 @@ static long copy_one(__u32 i, void *arg)
 	return 0;
 }
 
-/* Copy @skb to the members of (@p->src, @p->group); returns copies made,
- * or -1 when the group has no member at all. */
+/* Copy @skb to the members of (@p->src, @p->group) but client @skip;
+ * returns copies made, or -1 when the group has no member at all. */
 static __always_inline int copy_to_members(struct __sk_buff *skb, const struct dp_cfg *cfg,
-					   const struct dp_pkt *p, struct dp_gcnt **gcp)
+					   const struct dp_pkt *p, struct dp_gcnt **gcp, __u32 skip)
 {
 	struct dp_key key = { .group = p->group, .src = p->src };
 	const struct dp_list *sg, *g, *l;
 	struct copy_ctx c = { .skb = skb, .group = p->group, .ifindex = cfg->tap_ifindex,
-			      .len = skb->len };
+			      .len = skb->len, .skip = skip };
 	struct dp_gcnt *gc;
 	__u32 n;
 
@@ -224,7 +241,7 @@ static __always_inline int up_forward6(struct __sk_buff *skb, struct dp_pkt *p)
 	    bpf_skb_store_bytes(skb, DP_ETH_HLEN + 7, &hl, 1, 0) < 0 ||
 	    bpf_skb_store_bytes(skb, 6, cfg->tap_mac, 6, 0) < 0)
 		return TC_ACT_UNSPEC;
-	copy_to_members(skb, cfg, p, &gc);
+	copy_to_members(skb, cfg, p, &gc, 0);
 	/* The original goes on as it came. */
 	bpf_skb_store_bytes(skb, DP_ETH_HLEN + 7, &p->ttl, 1, 0);
 	bpf_skb_store_bytes(skb, 0, eth, 12, 0);
@@ -250,7 +267,7 @@ int tap_egress(struct __sk_buff *skb)
 		drop_count(DP_DROP_NO_MEMBERS);
 		return TC_ACT_SHOT;
 	}
-	copy_to_members(skb, cfg, &p, &gc);
+	copy_to_members(skb, cfg, &p, &gc, 0);
 	return TC_ACT_SHOT;
 }
 
@@ -293,10 +310,46 @@ int up_ingress(struct __sk_buff *skb)
 	    bpf_skb_store_bytes(skb, DP_ETH_HLEN + 8, &new_w, 2, 0) < 0 ||
 	    bpf_skb_store_bytes(skb, 6, cfg->tap_mac, 6, 0) < 0)
 		return TC_ACT_UNSPEC;
-	copy_to_members(skb, cfg, &p, &gc);
+	copy_to_members(skb, cfg, &p, &gc, 0);
 	/* The original goes on as it came. */
 	bpf_l3_csum_replace(skb, DP_ETH_HLEN + 10, new_w, old_w, 2);
 	bpf_skb_store_bytes(skb, DP_ETH_HLEN + 8, &old_w, 2, 0);
 	bpf_skb_store_bytes(skb, 0, eth, 12, 0);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int tap_ingress(struct __sk_buff *skb)
+{
+	const __u8 *data = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
+	const struct dp_cfg *cfg;
+	const __u32 *sender;
+	struct dp_gcnt *gc;
+	struct dp_mac key;
+	struct dp_pkt p;
+	__u8 dst[6];
+	__u32 zero = 0;
+
+	if (dp_classify_client(data, end, &p) != DP_COPY)
+		return TC_ACT_UNSPEC;
+	cfg = bpf_map_lookup_elem(&dp_config, &zero);
+	if (!cfg || !cfg->tap_ifindex)
+		return TC_ACT_UNSPEC;
+	dp_mac_key(&key, data);
+	sender = bpf_map_lookup_elem(&dp_macs, &key);
+	if (!sender) {
+		/* Which copy would be the sender's own? Nobody gets one. */
+		drop_count(DP_DROP_UNKNOWN_SENDER);
+		return TC_ACT_UNSPEC;
+	}
+	if (!resolve6(&p)) {
+		drop_count(DP_DROP_NO_MEMBERS);
+		return TC_ACT_UNSPEC;
+	}
+	__builtin_memcpy(dst, data, 6);
+	copy_to_members(skb, cfg, &p, &gc, *sender);
+	/* The original goes on as it came. */
+	bpf_skb_store_bytes(skb, 0, dst, 6, 0);
 	return TC_ACT_UNSPEC;
 }
