@@ -76,7 +76,7 @@ static void upstream_section(void *arg, FILE *out)
 static void status_view_fill(struct status_view *v)
 {
 	fwd_stats_pull();
-	*v = (struct status_view){ .reg = d.reg, .policy = &d.cfg.policy,
+	*v = (struct status_view){ .reg = d.reg, .policy = &d.cfg.policy, .cg = fwd_cg(),
 				   .client_groups = client_groups,
 				   .group_rows = group_rows, .drop_rows = drop_rows,
 				   .upstream_rows = upstream_section };

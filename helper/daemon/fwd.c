@@ -11,10 +11,12 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
 #include "caps.h"
+#include "cgcount.h"
 #include "config.h"
 #include "divert.h"
 #include "ev.h"
@@ -36,6 +38,9 @@ static struct {
 	const struct cfg *cfg;
 	struct registry *reg;
 	struct mship *ms;
+	struct cgcount *cg;	/* per (client, group) counters */
+	uint32_t *members;	/* scratch: a group's member clients */
+	size_t nmembers, members_cap;
 	int up;
 	int bpf;		/* the in-kernel data plane runs */
 	char dev[IF_NAMESIZE];
@@ -85,10 +90,15 @@ static void fwd_packet(uint8_t *ip, size_t len, unsigned int indev, void *arg)
 	gs->bytes_out += (uint64_t)sent * ((size_t)n + ETH_HLEN);
 	for (unsigned i = 0; i < sent; i++) {
 		struct client *c = reg_find(fw.reg, fw.ids[i]);
+		struct cg_entry *e = cgc_find(fw.cg, get_be32(ip + 16), fw.ids[i]);
 
 		if (c) {
 			c->frames_sent++;
 			c->bytes_sent += (size_t)n + ETH_HLEN;
+		}
+		if (e) {
+			e->frames++;
+			e->bytes += (size_t)n + ETH_HLEN;
 		}
 	}
 }
@@ -136,13 +146,19 @@ static int fwd_client_known(void *arg, uint32_t id)
 	return reg_find(fw.reg, id) != NULL;
 }
 
+static int fwd_cg_known(void *arg, uint32_t group, uint32_t client)
+{
+	(void)arg;
+	return cgc_find(fw.cg, group, client) != NULL;
+}
+
 static void fwd_sweep(void *arg)
 {
 	int n;
 
 	(void)arg;
 	fw.sweep_timer = 0;
-	n = tcbpf_sweep(fw.ms, fwd_client_known, NULL);
+	n = tcbpf_sweep(fw.ms, fwd_client_known, fwd_cg_known, NULL);
 	log_info("bpf: takeover complete: %d list%s of groups nobody reported again removed",
 		 n, n == 1 ? "" : "s");
 }
@@ -250,11 +266,33 @@ static int fwd_choose(void)
 	return 0;
 }
 
+/* The in-kernel counters follow the table's entries. */
+static void fwd_cg_added(void *arg, uint32_t group, uint32_t client)
+{
+	(void)arg;
+	if (fw.bpf)
+		tcbpf_cg_add(group, client);
+}
+
+static void fwd_cg_removed(void *arg, uint32_t group, uint32_t client)
+{
+	(void)arg;
+	if (fw.bpf)
+		tcbpf_cg_del(group, client);
+}
+
 int fwd_init(const struct cfg *cfg, struct registry *reg, struct mship *ms)
 {
+	const struct cgc_hooks hooks = { fwd_cg_added, fwd_cg_removed, NULL };
+
 	fw.cfg = cfg;
 	fw.reg = reg;
 	fw.ms = ms;
+	fw.cg = cgc_new(0, &hooks);
+	if (!fw.cg) {
+		log_warn("fwd: cannot allocate the per-member counters");
+		return -1;
+	}
 	if (caps_check_privs() < 0 || fwd_choose() < 0)
 		return -1;
 	if (!fw.bpf && (caps_check_netfilter() < 0 || divert_check_free(cfg->nft_table) < 0))
@@ -318,16 +356,50 @@ void fwd_exit(void)
 	ev_timer_cancel(fw.sweep_timer);
 	fw.sweep_timer = 0;
 	tcbpf_close();
+	cgc_free(fw.cg);
+	fw.cg = NULL;
+	free(fw.members);
+	fw.members = NULL;
+	fw.members_cap = 0;
 	divert_exit();
 	if (capture_fd() >= 0)
 		ev_del(capture_fd());
 	capture_close();
 }
 
+/* Collect the clients of one of the group's lists into fw.members. */
+static int fwd_collect(void *arg, int named, uint32_t src, const struct mship_dest *dst, size_t n)
+{
+	(void)arg;
+	(void)named;
+	(void)src;
+	if (fw.nmembers + n > fw.members_cap) {
+		size_t cap = fw.members_cap ? fw.members_cap : 64;
+		uint32_t *p;
+
+		while (cap < fw.nmembers + n)
+			cap *= 2;
+		p = realloc(fw.members, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		fw.members = p;
+		fw.members_cap = cap;
+	}
+	for (size_t i = 0; i < n; i++)
+		fw.members[fw.nmembers++] = dst[i].client;
+	return 0;
+}
+
 void fwd_group_changed(uint32_t group)
 {
 	if (fw.bpf)
 		tcbpf_sync_group(fw.ms, group);
+	/* The per-member counters follow the members of any list. */
+	fw.nmembers = 0;
+	if (mship_group_view(fw.ms, group, fwd_collect, NULL) != 0 ||
+	    cgc_set_group(fw.cg, group, fw.members, fw.nmembers) < 0)
+		log_warnx("fwd: some per-member counters of a group are not kept (%s)",
+			  errno == ENOSPC ? "table full" : "out of memory");
 }
 
 void fwd_client_connected(uint32_t id)
@@ -338,8 +410,14 @@ void fwd_client_connected(uint32_t id)
 
 void fwd_client_gone(uint32_t id)
 {
+	cgc_drop_client(fw.cg, id);
 	if (fw.bpf)
 		tcbpf_client_del(id);
+}
+
+const struct cgcount *fwd_cg(void)
+{
+	return fw.cg;
 }
 
 static int pull_group(void *arg, uint32_t group, unsigned int members,
@@ -372,6 +450,11 @@ void fwd_stats_pull(void)
 		struct client *c = reg_at(fw.reg, i);
 
 		tcbpf_client_counts(c->id, &c->frames_sent, &c->bytes_sent);
+	}
+	for (size_t i = 0; i < cgc_count(fw.cg); i++) {
+		struct cg_entry *e = cgc_at(fw.cg, i);
+
+		tcbpf_cg_counts(e->group, e->client, &e->frames, &e->bytes);
 	}
 	mship_group_foreach(fw.ms, pull_group, NULL);
 	upstream_ttl_total_set(tcbpf_drops(DP_DROP_TTL));

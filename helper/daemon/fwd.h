@@ -11,6 +11,7 @@
 struct cfg;
 struct registry;
 struct mship;
+struct cgcount;
 
 /**
  * fwd_init() - choose the path (cfg->datapath: bpf where the tc programs
@@ -46,6 +47,12 @@ void fwd_client_connected(uint32_t id);
 
 /** fwd_client_gone() - client @id disconnected (after its last report). */
 void fwd_client_gone(uint32_t id);
+
+/**
+ * fwd_cg() - the per (client, group) counters, up to date after
+ * fwd_stats_pull().
+ */
+const struct cgcount *fwd_cg(void);
 
 /**
  * fwd_stats_pull() - bring the clients', groups' and upstream counters up

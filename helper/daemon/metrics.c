@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgcount.h"
+#include "maddr.h"
 #include "metrics.h"
 #include "registry.h"
 #include "status.h"
@@ -39,6 +41,8 @@ static const struct metric m_drops = { "openvpn_mcast_drops_total", "counter",
 static const struct metric m_clients = { "openvpn_mcast_clients", "gauge",
 	"Connected clients." };
 static const struct metric m_bytes_out = { "openvpn_mcast_bytes_out_total", "counter",
+	"Bytes of the group's copies written to the tap for the client (Ethernet frames)." };
+static const struct metric m_client_bytes = { "openvpn_mcast_client_bytes_out_total", "counter",
 	"Bytes of group copies written to the tap for the client (Ethernet frames)." };
 static const struct metric m_frames_out = { "openvpn_mcast_client_copies_out_total", "counter",
 	"Group copies written to the tap for the client." };
@@ -192,10 +196,23 @@ int metrics_write(FILE *out, const struct status_view *v, time_t now)
 
 	/* Common names may repeat (duplicate-cn): the id keeps series apart. */
 	metrics_head(out, &m_bytes_out);
+	for (size_t i = 0; v->cg && i < cgc_count(v->cg); i++) {
+		const struct cg_entry *e = cgc_at(v->cg, i);
+		const struct client *c = reg_find(v->reg, e->client);
+		char grp[MADDR_STRLEN];
+
+		if (!c)
+			continue;
+		fprintf(out, "%s{client=\"", m_bytes_out.name);
+		metrics_label(out, c->cn);
+		fprintf(out, "\",id=\"%u\",group=\"%s\"} %llu\n", c->id,
+			maddr_ntop(v->addrs, e->group, e->group, grp), (unsigned long long)e->bytes);
+	}
+	metrics_head(out, &m_client_bytes);
 	for (unsigned i = 0; i < nclients; i++) {
 		const struct client *c = reg_at(v->reg, i);
 
-		fprintf(out, "%s{client=\"", m_bytes_out.name);
+		fprintf(out, "%s{client=\"", m_client_bytes.name);
 		metrics_label(out, c->cn);
 		fprintf(out, "\",id=\"%u\"} %llu\n", c->id, (unsigned long long)c->bytes_sent);
 	}

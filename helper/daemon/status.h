@@ -15,12 +15,18 @@
 struct registry;
 struct client;
 struct policy;
+struct cgcount;
+struct maddr;
 
 /* What the report shows. The daemon fills one of these from its modules. */
 struct status_view {
 	const struct registry *reg;
 	/* The policy in force: names each client's rule. May be NULL. */
 	const struct policy *policy;
+	/* Per (client, group) counters, for the metrics. May be NULL. */
+	const struct cgcount *cg;
+	/* Turns IPv6 group keys into addresses. May be NULL (IPv4 only). */
+	const struct maddr *addrs;
 	/* Writes the client's groups, space separated. May be NULL. */
 	void (*client_groups)(void *arg, const struct client *c, FILE *out);
 	/* Writes one "GROUP,..." row per group. May be NULL. */

@@ -146,7 +146,7 @@ static long copy_map(int from, struct bpf_map *to, void *key, void *next, void *
  * member's frame. Lists nobody reports again go in tcbpf_sweep().
  */
 #define TB_MAX_OLD 16
-#define TB_NMAPS 4	/* dp_lists, dp_clients, dp_groups, dp_drops */
+#define TB_NMAPS 5	/* dp_lists, dp_clients, dp_groups, dp_drops, dp_cg */
 
 static struct old_prog {
 	uint32_t id;
@@ -157,7 +157,8 @@ static int nold;
 static struct bpf_map *our_map(int k)
 {
 	struct bpf_map *m[TB_NMAPS] = { tb.skel->maps.dp_lists, tb.skel->maps.dp_clients,
-					tb.skel->maps.dp_groups, tb.skel->maps.dp_drops };
+					tb.skel->maps.dp_groups, tb.skel->maps.dp_drops,
+					tb.skel->maps.dp_cg };
 
 	return m[k];
 }
@@ -465,18 +466,51 @@ void tcbpf_client_del(uint32_t id)
 	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id);
 }
 
-int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes)
+/* A per-CPU dp_cnt of map @fd summed over CPUs; zero if there is none. */
+static int cnt_sum(int fd, const void *key, uint64_t *frames, uint64_t *bytes)
 {
 	const struct dp_cnt *v = tb.percpu;
 
 	*frames = *bytes = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu) < 0)
+	if (bpf_map_lookup_elem(fd, key, tb.percpu) < 0)
 		return -1;
 	for (int i = 0; i < tb.ncpu; i++) {
 		*frames += v[i].frames;
 		*bytes += v[i].bytes;
 	}
 	return 0;
+}
+
+int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes)
+{
+	return cnt_sum(bpf_map__fd(tb.skel->maps.dp_clients), &id, frames, bytes);
+}
+
+int tcbpf_cg_add(uint32_t group, uint32_t client)
+{
+	struct dp_cgkey key = { .group = group, .client = client };
+
+	memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_cnt));
+	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_cg), &key, tb.percpu,
+				BPF_NOEXIST) < 0 && errno != EEXIST) {
+		log_warn("bpf: cannot add counters for client %u in a group", client);
+		return -1;
+	}
+	return 0;
+}
+
+void tcbpf_cg_del(uint32_t group, uint32_t client)
+{
+	struct dp_cgkey key = { .group = group, .client = client };
+
+	bpf_map_delete_elem(bpf_map__fd(tb.skel->maps.dp_cg), &key);
+}
+
+int tcbpf_cg_counts(uint32_t group, uint32_t client, uint64_t *frames, uint64_t *bytes)
+{
+	struct dp_cgkey key = { .group = group, .client = client };
+
+	return cnt_sum(bpf_map__fd(tb.skel->maps.dp_cg), &key, frames, bytes);
 }
 
 int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out)
@@ -529,10 +563,12 @@ static int has_members(void *ms, uint32_t group)
 	return mship_member_count(ms, group) > 0;
 }
 
-int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg)
+int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id),
+		int (*cg_known)(void *arg, uint32_t group, uint32_t client), void *arg)
 {
-	int lfd = bpf_map__fd(tb.skel->maps.dp_lists);
+	int lfd = bpf_map__fd(tb.skel->maps.dp_lists), cfd = bpf_map__fd(tb.skel->maps.dp_cg);
 	struct dp_key key, next, *prev = NULL;
+	struct dp_cgkey ck, cnext, *cprev = NULL;
 	int n = 0;
 
 	while (bpf_map_get_next_key(lfd, prev, &next) == 0) {
@@ -546,6 +582,14 @@ int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t 
 	}
 	sweep_u32(bpf_map__fd(tb.skel->maps.dp_groups), has_members, (void *)ms);
 	sweep_u32(bpf_map__fd(tb.skel->maps.dp_clients), client_known, arg);
+	while (bpf_map_get_next_key(cfd, cprev, &cnext) == 0) {
+		ck = cnext;
+		cprev = &ck;
+		if (cg_known(arg, ck.group, ck.client))
+			continue;
+		bpf_map_delete_elem(cfd, &ck);
+		cprev = NULL;
+	}
 	tb.adopted = 0;
 	return n;
 }

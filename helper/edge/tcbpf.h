@@ -56,11 +56,12 @@ int tcbpf_adopted(void);
 
 /**
  * tcbpf_sweep() - after a takeover: delete the lists and group counters of
- * groups without members in @ms, and the counters of clients
- * @client_known() does not know. Clears tcbpf_adopted().
- * Return: the number of lists deleted.
+ * groups without members in @ms, the counters of clients @client_known()
+ * does not know, and the (group, client) counters @cg_known() does not.
+ * Clears tcbpf_adopted(). Return: the number of lists deleted.
  */
-int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id), void *arg);
+int tcbpf_sweep(const struct mship *ms, int (*client_known)(void *arg, uint32_t id),
+		int (*cg_known)(void *arg, uint32_t group, uint32_t client), void *arg);
 
 /**
  * tcbpf_detach() - remove our filter from the tap (@upstream 0) or the
@@ -92,6 +93,18 @@ void tcbpf_client_del(uint32_t id);
 
 /** tcbpf_client_counts() - frames and bytes copied to client @id. */
 int tcbpf_client_counts(uint32_t id, uint64_t *frames, uint64_t *bytes);
+
+/**
+ * tcbpf_cg_add() - zeroed counters for @client's copies of @group, unless
+ * it has some (taken over). Return 0, or -1 with errno (logged).
+ */
+int tcbpf_cg_add(uint32_t group, uint32_t client);
+
+/** tcbpf_cg_del() - forget @client's counters for @group. */
+void tcbpf_cg_del(uint32_t group, uint32_t client);
+
+/** tcbpf_cg_counts() - frames and bytes of @group copied to @client. */
+int tcbpf_cg_counts(uint32_t group, uint32_t client, uint64_t *frames, uint64_t *bytes);
 
 /** tcbpf_group_counts() - @group's counters summed over CPUs. */
 int tcbpf_group_counts(uint32_t group, struct dp_gcnt *out);

@@ -206,10 +206,13 @@ done
 om_assert_eq "$(metric "$RUNDIR/tap0.prom" openvpn_mcast_members "{group=\"$G1\"}")" 1 "tap0.prom: members of $G1"
 om_assert_eq "$(metric "$RUNDIR/tap0.prom" openvpn_mcast_members "{group=\"$G2\"}")" "" "tap0.prom: members of $G2"
 om_assert_eq "$(metric "$RUNDIR/tap1.prom" openvpn_mcast_members "{group=\"$G2\"}")" 1 "tap1.prom: members of $G2"
-bytes_bob=$(awk '$1 ~ /^openvpn_mcast_bytes_out_total\{client="bob",/ { print $2 }' "$RUNDIR/tap0.prom")
+bytes_bob=$(awk '$1 ~ /^openvpn_mcast_client_bytes_out_total\{client="bob",/ { print $2 }' "$RUNDIR/tap0.prom")
 om_assert_eq "$bytes_bob" 0 "tap0.prom: bytes out to bob"
-bytes_alice=$(awk '$1 ~ /^openvpn_mcast_bytes_out_total\{client="alice",/ { print $2 }' "$RUNDIR/tap0.prom")
-om_assert_ge "$bytes_alice" "$((min * 200))" "tap0.prom: bytes out to alice"
+# Per member and group: alice's copies of G1 are counted; bob, no member, has no series.
+bytes_alice=$(awk -v g="group=\"$G1\"}" '$1 ~ /^openvpn_mcast_bytes_out_total\{client="alice",/ && index($1, g) { print $2 }' "$RUNDIR/tap0.prom")
+om_assert_ge "$bytes_alice" "$((min * 200))" "tap0.prom: bytes of $G1 out to alice"
+om_assert_eq "$(grep -c '^openvpn_mcast_bytes_out_total{client="bob",' "$RUNDIR/tap0.prom")" 0 \
+	"tap0.prom: series of bob's groups"
 om_log "ok: metrics files parse ($(om_prom_checker))"
 
 om_recv_stop 1 "$G1"

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "cgcount.h"
+#include "maddr.h"
 #include "metrics.h"
 #include "registry.h"
 #include "status.h"
@@ -29,9 +32,10 @@ static void drops(void *arg, FILE *out)
 	fputs("DROPS,data_no_members,5\nDROPS,igmp_bad_checksum,0\n", out);
 }
 
-static char *render(struct registry *reg)
+static char *render_cg(struct registry *reg, const struct cgcount *cg, const struct maddr *addrs)
 {
-	struct status_view v = { .reg = reg, .group_rows = groups, .drop_rows = drops };
+	struct status_view v = { .reg = reg, .cg = cg, .addrs = addrs, .group_rows = groups,
+				 .drop_rows = drops };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -40,6 +44,11 @@ static char *render(struct registry *reg)
 	assert_int_equal(metrics_write(f, &v, 1795480700), 0);
 	fclose(f);
 	return buf;
+}
+
+static char *render(struct registry *reg)
+{
+	return render_cg(reg, NULL, NULL);
 }
 
 static void has(const char *text, const char *line)
@@ -74,8 +83,8 @@ static void test_families(void **state)
 	has(t, "openvpn_mcast_group_bytes_out_total{group=\"239.1.1.1\"} 2716000");
 	has(t, "openvpn_mcast_members{group=\"239.1.1.1\"} 2");
 	has(t, "openvpn_mcast_members{group=\"239.1.1.2\"} 0");
-	has(t, "openvpn_mcast_bytes_out_total{client=\"alice\",id=\"7\"} 1358000");
-	has(t, "openvpn_mcast_bytes_out_total{client=\"bob\",id=\"8\"} 0");
+	has(t, "openvpn_mcast_client_bytes_out_total{client=\"alice\",id=\"7\"} 1358000");
+	has(t, "openvpn_mcast_client_bytes_out_total{client=\"bob\",id=\"8\"} 0");
 	has(t, "openvpn_mcast_client_copies_out_total{client=\"alice\",id=\"7\"} 1000");
 	has(t, "openvpn_mcast_drops_total{reason=\"data_no_members\"} 5");
 	has(t, "openvpn_mcast_drops_total{reason=\"igmp_bad_checksum\"} 0");
@@ -107,9 +116,43 @@ static void test_label_escaping(void **state)
 	reg_connect(reg, 1, "a\"b\\c\nd", "10.8.0.2", "198.51.100.7:1", 0);
 	reg_connect(reg, 2, "J\xc3\xbcrgen \xff\xc3", "10.8.0.3", "198.51.100.7:2", 0);
 	t = render(reg);
-	has(t, "openvpn_mcast_bytes_out_total{client=\"a\\\"b\\\\c\\nd\",id=\"1\"} 0");
-	has(t, "openvpn_mcast_bytes_out_total{client=\"J\xc3\xbcrgen ??\",id=\"2\"} 0");
+	has(t, "openvpn_mcast_client_bytes_out_total{client=\"a\\\"b\\\\c\\nd\",id=\"1\"} 0");
+	has(t, "openvpn_mcast_client_bytes_out_total{client=\"J\xc3\xbcrgen ??\",id=\"2\"} 0");
 	free(t);
+	reg_free(reg);
+}
+
+/* Bytes per member and group: one sample per (client, group) entry, the
+ * group in its own family, nothing for a client no longer connected. */
+static void test_client_group(void **state)
+{
+	struct registry *reg = reg_new();
+	struct cgcount *cg = cgc_new(0, NULL);
+	struct maddr *addrs = maddr_new(0);
+	uint32_t g4, g6, ids[] = { 7, 8, 9 };
+	uint8_t a6[16];
+	char *t;
+
+	(void)state;
+	reg_connect(reg, 7, "alice", "10.8.0.2", "198.51.100.7:51820", 0);
+	reg_connect(reg, 8, "bob", "10.8.0.3", "198.51.100.8:51820", 0);
+	inet_pton(AF_INET, "239.1.1.1", &g4);
+	inet_pton(AF_INET6, "ff3e::8000:1", a6);
+	assert_int_equal(maddr_intern(addrs, a6, &g6), 0);
+	assert_int_equal(cgc_set_group(cg, g4, ids, 3), 0);
+	assert_int_equal(cgc_set_group(cg, g6, ids, 1), 0);
+	cgc_find(cg, g4, 7)->bytes = 1358000;
+	cgc_find(cg, g4, 8)->bytes = 679;
+	cgc_find(cg, g6, 7)->bytes = 1062;
+	t = render_cg(reg, cg, addrs);
+	has(t, "# TYPE openvpn_mcast_bytes_out_total counter");
+	has(t, "openvpn_mcast_bytes_out_total{client=\"alice\",id=\"7\",group=\"239.1.1.1\"} 1358000");
+	has(t, "openvpn_mcast_bytes_out_total{client=\"bob\",id=\"8\",group=\"239.1.1.1\"} 679");
+	has(t, "openvpn_mcast_bytes_out_total{client=\"alice\",id=\"7\",group=\"ff3e::8000:1\"} 1062");
+	assert_null(strstr(t, "id=\"9\""));
+	free(t);
+	maddr_free(addrs);
+	cgc_free(cg);
 	reg_free(reg);
 }
 
@@ -142,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_client_group),
 		cmocka_unit_test(test_file),
 	};
 

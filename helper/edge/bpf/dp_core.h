@@ -51,6 +51,12 @@ struct dp_cnt {
 	__u64 bytes;
 };
 
+/* Key of the per (group, client) counters: bytes_out per member. */
+struct dp_cgkey {
+	__u32 group;
+	__u32 client;
+};
+
 struct dp_gcnt {
 	__u64 frames_in;
 	__u64 frames_out;

@@ -55,6 +55,16 @@ struct {
 	__type(value, struct dp_gcnt);
 } dp_groups SEC(".maps");
 
+/* Made and removed by the helper as memberships change, so that the
+ * programs never add entries of their own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, struct dp_cgkey);
+	__type(value, struct dp_cnt);
+} dp_cg SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DP_DROP_MAX);
@@ -65,6 +75,7 @@ struct {
 struct copy_ctx {
 	struct __sk_buff *skb;
 	const struct dp_list *list;
+	__u32 group;
 	__u32 ifindex;
 	__u32 len;
 	__u32 sent;
@@ -82,6 +93,7 @@ static long copy_one(__u32 i, void *arg)
 {
 	struct copy_ctx *c = arg;
 	const struct dp_dst *d;
+	struct dp_cgkey cg;
 	struct dp_cnt *cnt;
 	__u32 k = i;
 
@@ -101,6 +113,13 @@ static long copy_one(__u32 i, void *arg)
 		cnt->frames++;
 		cnt->bytes += c->len;
 	}
+	cg.group = c->group;
+	cg.client = d->client;
+	cnt = bpf_map_lookup_elem(&dp_cg, &cg);
+	if (cnt) {
+		cnt->frames++;
+		cnt->bytes += c->len;
+	}
 	return 0;
 }
 
@@ -111,7 +130,8 @@ static __always_inline int copy_to_members(struct __sk_buff *skb, const struct d
 {
 	struct dp_key key = { .group = p->group, .src = p->src };
 	const struct dp_list *sg, *g, *l;
-	struct copy_ctx c = { .skb = skb, .ifindex = cfg->tap_ifindex, .len = skb->len };
+	struct copy_ctx c = { .skb = skb, .group = p->group, .ifindex = cfg->tap_ifindex,
+			      .len = skb->len };
 	struct dp_gcnt *gc;
 	__u32 n;
 
