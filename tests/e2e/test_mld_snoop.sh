@@ -11,6 +11,8 @@
 #   bob, whose policy allows IPv4 groups only, joins G6 too -> refused
 #   (fail closed): his Groups column stays empty, Refused Not Allowed 1;
 #   the metrics file names G6 the same way, and parses;
+#   with MLDv1 forced on alice's tap, her join and Done of ff15::8000:1
+#   work alike;
 #   alice leaves -> within 2 s the status lists nobody in G6;
 #   the DROPS rows count the clients' link-local reports (ff02::1:ff..),
 #   and none of the real kernel's frames failed a check;
@@ -104,6 +106,19 @@ om_status_save left
 om_assert_eq "$(groups_of alice)" "" "status: alice's groups after leaving"
 om_assert_eq "$(members_of "$G6")" "" "status: GROUP row of $G6 after the leave"
 om_recv_stop 1 "$G6"
+
+# MLDv1 from a real kernel (forced): Report and Done act as IGMPv2's.
+G1V=ff15::8000:1
+om_nsx c1 sysctl -qw net.ipv6.conf.tap0.force_mld_version=1
+om_recv_start 1 "$G1V"
+om_assert_eq "$(groups_of alice)" "$G1V" "status: alice's groups (MLDv1 report)"
+om_recv_leave 1 "$G1V" >/dev/null
+t0=$(om_now_us)
+om_try_wait 2000000 om_helper_lacks_member 1 "$G1V" ||
+	om_fail "alice still listed in $G1V 2 s after her MLDv1 Done"
+om_log "ok: alice out of $G1V after $((($(om_now_us) - t0) / 1000)) ms (MLDv1 Done)"
+om_recv_stop 1 "$G1V"
+om_status_save left
 
 drop() {
 	awk -F, -v r="$1" '$1 == "DROPS" && $2 == r { print $3 }' "$OM_OUT/status-left.csv"
