@@ -77,6 +77,7 @@ static void status_view_fill(struct status_view *v)
 {
 	fwd_stats_pull();
 	*v = (struct status_view){ .reg = d.reg, .policy = &d.cfg.policy, .cg = fwd_cg(),
+				   .addrs = igmpd_maddr(),
 				   .client_groups = client_groups,
 				   .group_rows = group_rows, .drop_rows = drop_rows,
 				   .upstream_rows = upstream_section };

@@ -52,6 +52,8 @@
 #define IGMPD_DEFER_LEN 2048 /* the capture's snaplen */
 /* A client's refused joins are logged at most once per this many ms. */
 #define IGMPD_REFUSED_LOG_MS 10000
+/* Sweeps of the IPv6 address table a full table brings forward: this far apart. */
+#define IGMPD_SWEEP_MIN_MS 1000
 
 static const uint8_t all_hosts_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
@@ -73,6 +75,7 @@ static struct {
 	void (*addr_gone)(void *arg, uint32_t key, const uint8_t a[16]);
 	void *addr_gone_arg;
 	uint64_t sweep_next;
+	uint64_t sweep_last;
 	uint32_t *changed;        /* groups changed by the current mship call */
 	size_t nchanged, changed_cap;
 	int changed_lost;         /* a change could not be recorded */
@@ -304,6 +307,7 @@ static void igmpd_sweep(void)
 	uint64_t now = ev_now_ms();
 	unsigned int n;
 
+	ig.sweep_last = now;
 	if (!ig.ma || mldship_mark(ig.ms, ig.ma, now) < 0)
 		return;		/* out of memory: keep everything this time */
 	n = maddr_sweep(ig.ma, ig.addr_gone, ig.addr_gone_arg);
@@ -381,6 +385,15 @@ static int igmpd_defer(const uint8_t *frame, size_t len)
 	memcpy(dfr.buf[dfr.n], frame, len);
 	dfr.len[dfr.n++] = len;
 	return 1;
+}
+
+void igmpd_addr_pressure(void)
+{
+	/* At most once a second: a sweep walks every membership. */
+	uint64_t soon = ig.sweep_last + IGMPD_SWEEP_MIN_MS;
+
+	if (soon < ig.sweep_next)
+		ig.sweep_next = soon;
 }
 
 int igmpd_hold(const uint8_t *frame, size_t len)

@@ -87,6 +87,13 @@ void igmpd_on_addr_gone(void (*cb)(void *arg, uint32_t key, const uint8_t a[16])
  */
 int igmpd_hold(const uint8_t *frame, size_t len);
 
+/**
+ * igmpd_addr_pressure() - the IPv6 address table was found full: sweep it
+ * soon (within a second of the last sweep) rather than at the next query
+ * interval, so addresses of refused or ended memberships make room.
+ */
+void igmpd_addr_pressure(void);
+
 /** igmpd_changes_flush() - tell the data path the groups just changed. */
 void igmpd_changes_flush(void);
 

@@ -196,11 +196,15 @@ static void mldd_heard(const struct mld_msg *m, uint64_t now)
 			 inet_ntop(AF_INET6, m->src, buf, sizeof(buf)), md.dev);
 }
 
-/* Say (rarely) that records are being lost to a full address table. */
+/*
+ * Records are being lost to a full address table: have it swept soon, and
+ * say so (rarely).
+ */
 static void mldd_table_full(void)
 {
 	uint64_t now = ev_now_ms();
 
+	igmpd_addr_pressure();
 	if (now < md.full_quiet_until)
 		return;
 	md.full_quiet_until = now + MLDD_FULL_LOG_MS;

@@ -10,6 +10,9 @@
 #   G6, bob's does not, and G6's GROUP row counts 1 member;
 #   bob, whose policy allows IPv4 groups only, joins G6 too -> refused
 #   (fail closed): his Groups column stays empty, Refused Not Allowed 1;
+#   the metrics file names G6 the same way, and parses;
+#   with MLDv1 forced on alice's tap, her join and Done of ff15::8000:1
+#   work alike;
 #   alice leaves -> within 2 s the status lists nobody in G6;
 #   the DROPS rows count the clients' link-local reports (ff02::1:ff..),
 #   and none of the real kernel's frames failed a check;
@@ -22,6 +25,9 @@ G6=ff3e::8000:1
 # makes our MLD queries MLDv2, so the clients keep sending MLDv2.
 OM_HELPER_EXTRA='igmp = { version = 3; query_interval = 4; query_response_interval = 2; };
 policy = { clients = ( { common_name = "bob"; allow = [ "239.0.0.0/8" ]; } ); };'
+PROM=$OM_OUT/mld.prom
+OM_HELPER_EXTRA="$OM_HELPER_EXTRA
+metrics_file = \"$PROM\"; status_interval = 1;"
 
 om_topo_vpn6 2
 om_need_tools mcrecv mldsend
@@ -82,6 +88,12 @@ om_assert_eq "$(members_of "$G6")" 1 "status: members of $G6"
 om_assert_eq "$(om_status_field bob 11)" bob "status: bob's policy"
 om_assert_eq "$(om_status_field alice 12)" 0 "status: alice's refused joins"
 om_bg_stop recv-c2
+# The metrics name the IPv6 group as the status does, and still parse.
+om_wait 3 "the metrics file lists $G6" grep -qs "group=\"$G6\"" "$PROM"
+cp "$PROM" "$OM_OUT/joined.prom"
+om_prom_check "$OM_OUT/joined.prom" || om_fail "the metrics file does not parse (see joined.prom)"
+om_assert_eq "$(awk -v l="openvpn_mcast_members{group=\"$G6\"}" '$1 == l { print $2 }' "$OM_OUT/joined.prom")" 1 \
+	"metrics: members of $G6"
 
 om_recv_leave 1 "$G6" >/dev/null
 t0=$(om_now_us)
@@ -94,6 +106,19 @@ om_status_save left
 om_assert_eq "$(groups_of alice)" "" "status: alice's groups after leaving"
 om_assert_eq "$(members_of "$G6")" "" "status: GROUP row of $G6 after the leave"
 om_recv_stop 1 "$G6"
+
+# MLDv1 from a real kernel (forced): Report and Done act as IGMPv2's.
+G1V=ff15::8000:1
+om_nsx c1 sysctl -qw net.ipv6.conf.tap0.force_mld_version=1
+om_recv_start 1 "$G1V"
+om_assert_eq "$(groups_of alice)" "$G1V" "status: alice's groups (MLDv1 report)"
+om_recv_leave 1 "$G1V" >/dev/null
+t0=$(om_now_us)
+om_try_wait 2000000 om_helper_lacks_member 1 "$G1V" ||
+	om_fail "alice still listed in $G1V 2 s after her MLDv1 Done"
+om_log "ok: alice out of $G1V after $((($(om_now_us) - t0) / 1000)) ms (MLDv1 Done)"
+om_recv_stop 1 "$G1V"
+om_status_save left
 
 drop() {
 	awk -F, -v r="$1" '$1 == "DROPS" && $2 == r { print $3 }' "$OM_OUT/status-left.csv"

@@ -135,10 +135,22 @@ static void check_instance(const struct cfg *loaded)
 	}
 }
 
+/* An IPv6 prefix: inside ff00::/8, no bits set past its length. */
+static int clean6(const struct policy_prefix *p)
+{
+	if (p->addr || p->mask || p->len6 < 8 || p->len6 > 128 || p->a6[0] != 0xff)
+		return 0;
+	for (unsigned int b = p->len6; b < 128; b++)
+		if (p->a6[b / 8] & (0x80 >> (b % 8)))
+			return 0;
+	return 1;
+}
+
 static void check_prefixes(const struct policy_prefix *l, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if ((l[i].addr & ~l[i].mask) || (l[i].addr & 0xf0000000u) != 0xe0000000u ||
+		if (l[i].v6 ? !clean6(&l[i]) :
+		    (l[i].addr & ~l[i].mask) || (l[i].addr & 0xf0000000u) != 0xe0000000u ||
 		    (l[i].mask & 0xf0000000u) != 0xf0000000u)
 			die("a policy prefix is not a clean multicast prefix");
 }
