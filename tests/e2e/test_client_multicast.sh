@@ -93,6 +93,8 @@ om_assert_eq "$(om_cap_count 2 "$G")" "$N" "bob's tap: frames of $G (joined)"
 om_assert_eq "$(om_cap_unicast 2 "$G")" "$N" "bob's tap: frames of $G to his own MAC"
 om_assert_eq "$(om_recv_val 2 "$G" unique)" "$N" "bob's app: datagrams of $G"
 om_assert_eq "$(om_status_field bob 8)" "$N" "status: Frames Sent to bob"
+# Each copy: Ethernet 14 + IPv4 20 + UDP 8 + mcsend's 200 bytes of payload.
+om_assert_eq "$(om_status_field bob 9)" $((N * (14 + 20 + 8 + 200))) "status: Bytes Sent to bob"
 om_assert_eq "$(om_status_field alice 8)" 0 "status: Frames Sent to alice"
 om_assert_eq "$(om_status_field carol 8)" 0 "status: Frames Sent to carol"
 om_assert_eq "$(grep '^DROPS,client_unknown_sender,' "$OM_OUT/status-on.csv" | cut -d, -f3)" 0 \
