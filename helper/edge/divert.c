@@ -139,30 +139,45 @@ int divert_ruleset(char *buf, size_t size, enum divert_hook hook, int replace,
 	return n;
 }
 
-int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
-			  int group, unsigned int qthresh)
+/* An ingress chain on @dev that copies (no drop) IPv4 group data to nflog;
+ * IGMP to a group address (other hosts' v1/v2 reports) is no data. */
+static int ingress_rules(char *buf, size_t size, const char *table, const char *chain,
+			 const char *dev, int group, unsigned int qthresh)
 {
 	int n;
 
-	if (!divert_name_ok(table, 0) || !divert_name_ok(upstream, 1) || group < 0 ||
+	if (!divert_name_ok(table, 0) || !divert_name_ok(dev, 1) || group < 0 ||
 	    group > 65535 || !buf || !size) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* IGMP to a group address (v1/v2 reports of other hosts) is no data. */
 	n = snprintf(buf, size,
 		     "add chain netdev %s %s { type filter hook ingress device \"%s\" priority 0; "
 		     "policy accept; }\n"
 		     "add rule netdev %s %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "
 		     "ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 ip protocol != igmp "
 		     "log group %d queue-threshold %u\n",
-		     table, DIVERT_CHAIN_UPSTREAM, upstream, table, DIVERT_CHAIN_UPSTREAM, group,
-		     qthresh ? qthresh : 1);
+		     table, chain, dev, table, chain, group, qthresh ? qthresh : 1);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENOSPC;
 		return -1;
 	}
 	return n;
+}
+
+/* The IPv6 rule of the ingress chain @chain, as ingress_rules() has IPv4's. */
+static int ingress_rule6(char *buf, size_t size, const char *table, const char *chain,
+			 int group, unsigned int qthresh)
+{
+	return snprintf(buf, size, "add rule netdev %s %s ether daddr & ff:ff:00:00:00:00 == "
+			"33:33:00:00:00:00 " DIVERT_MATCH6 " log group %d queue-threshold %u\n",
+			table, chain, group, qthresh ? qthresh : 1);
+}
+
+int divert_upstream_rules(char *buf, size_t size, const char *table, const char *upstream,
+			  int group, unsigned int qthresh)
+{
+	return ingress_rules(buf, size, table, DIVERT_CHAIN_UPSTREAM, upstream, group, qthresh);
 }
 
 int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *table,
@@ -190,10 +205,8 @@ int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *tab
 		     "queue-threshold %u drop\n", fam, table, chain(hook), match, group,
 		     qthresh ? qthresh : 1);
 	if (n >= 0 && (size_t)n < size && hook == DIVERT_EGRESS && upstream && upstream[0])
-		n += snprintf(buf + n, size - (size_t)n,
-			      "add rule netdev %s %s ether daddr & ff:ff:00:00:00:00 == "
-			      "33:33:00:00:00:00 " DIVERT_MATCH6 " log group %d queue-threshold %u\n",
-			      table, DIVERT_CHAIN_UPSTREAM, group, qthresh ? qthresh : 1);
+		n += ingress_rule6(buf + n, size - (size_t)n, table, DIVERT_CHAIN_UPSTREAM, group,
+				   qthresh);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENOSPC;
 		return -1;
@@ -204,27 +217,7 @@ int divert_rules6(char *buf, size_t size, enum divert_hook hook, const char *tab
 int divert_client_rules(char *buf, size_t size, const char *table, const char *ifname,
 			int group, unsigned int qthresh)
 {
-	int n;
-
-	if (!divert_name_ok(table, 0) || !divert_name_ok(ifname, 1) || group < 0 ||
-	    group > 65535 || !buf || !size) {
-		errno = EINVAL;
-		return -1;
-	}
-	/* No drop: the frame goes on into the host stack as it came. */
-	n = snprintf(buf, size,
-		     "add chain netdev %s %s { type filter hook ingress device \"%s\" priority 0; "
-		     "policy accept; }\n"
-		     "add rule netdev %s %s ether daddr & 01:00:00:00:00:00 == 01:00:00:00:00:00 "
-		     "ip daddr 224.0.0.0/4 ip daddr != 224.0.0.0/24 ip protocol != igmp "
-		     "log group %d queue-threshold %u\n",
-		     table, DIVERT_CHAIN_CLIENT, ifname, table, DIVERT_CHAIN_CLIENT, group,
-		     qthresh ? qthresh : 1);
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENOSPC;
-		return -1;
-	}
-	return n;
+	return ingress_rules(buf, size, table, DIVERT_CHAIN_CLIENT, ifname, group, qthresh);
 }
 
 int divert_client_rules6(char *buf, size_t size, const char *table, int group,
@@ -236,9 +229,7 @@ int divert_client_rules6(char *buf, size_t size, const char *table, int group,
 		errno = EINVAL;
 		return -1;
 	}
-	n = snprintf(buf, size, "add rule netdev %s %s ether daddr & ff:ff:00:00:00:00 == "
-		     "33:33:00:00:00:00 " DIVERT_MATCH6 " log group %d queue-threshold %u\n",
-		     table, DIVERT_CHAIN_CLIENT, group, qthresh ? qthresh : 1);
+	n = ingress_rule6(buf, size, table, DIVERT_CHAIN_CLIENT, group, qthresh);
 	if (n < 0 || (size_t)n >= size) {
 		errno = ENOSPC;
 		return -1;
