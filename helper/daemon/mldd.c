@@ -46,6 +46,10 @@ static struct {
 	int have_self;
 	uint64_t addr_next;	/* when to look for it again */
 	uint64_t full_quiet_until;
+	/* A short query's answers are due until then, and a general query
+	 * with a longer delay would put them off (see mldd_tick()). */
+	uint64_t short_until;
+	uint32_t short_ms;
 	int up;
 } md;
 
@@ -167,6 +171,10 @@ void mldd_query(const uint8_t dst[6], uint32_t max_resp_ms)
 		return;
 	}
 	mldd_send(dst, max_resp_ms);
+	if (max_resp_ms < (uint32_t)md.cfg->igmp.query_response_interval * 1000) {
+		md.short_until = ev_now_ms() + max_resp_ms;
+		md.short_ms = max_resp_ms;
+	}
 }
 
 void mldd_tick(uint64_t now)
@@ -177,8 +185,13 @@ void mldd_tick(uint64_t now)
 	 * startup query is not lost to DAD. */
 	if (!mldd_addr(now))
 		return;
+	/* Linux restarts a host's MLDv2 report timer at each general query
+	 * (its IGMP keeps the earlier one): a general query with the full
+	 * delay right after a short one, as at startup after the replayed
+	 * clients' queries, would delay their answers by up to 10 s. */
 	if (querier_poll(&md.q, now))
-		mldd_send(all_nodes_mac, (uint32_t)md.cfg->igmp.query_response_interval * 1000);
+		mldd_send(all_nodes_mac, now < md.short_until ? md.short_ms :
+			  (uint32_t)md.cfg->igmp.query_response_interval * 1000);
 }
 
 static void mldd_heard(const struct mld_msg *m, uint64_t now)
