@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "csum.h"
+#include "grec.h"
 #include "igmp.h"
 
 #define ETH_P_IPV4	0x0800
@@ -110,10 +111,6 @@ static int rec_check(const uint8_t *r)
 	return group_check(get32n(r + 4));
 }
 
-static inline size_t rec_len(const uint8_t *r)
-{
-	return IGMP_REC_HLEN + 4 * (size_t)get16(r + 2) + 4 * (size_t)r[1];
-}
 
 /* Walk the IP options for Router Alert. Return -1 if they are malformed. */
 static int ip_options(const uint8_t *opt, size_t len, bool *ra)
@@ -175,25 +172,14 @@ static int parse_query(const uint8_t *g, size_t glen, struct igmp_msg *m)
 static int parse_v3_report(const uint8_t *g, size_t glen, struct igmp_msg *m,
 			   struct igmp_stats *st)
 {
-	const uint8_t *p = g + IGMP_HLEN, *end = g + glen;
 	unsigned int i, skipped[IGMP_DROP_MAX] = { 0 };
-	int why;
 
 	m->version = 3;
 	m->nrec = get16(g + 6);
-	m->recs = p;
-	for (i = 0; i < m->nrec; i++) {
-		if ((size_t)(end - p) < IGMP_REC_HLEN ||
-		    rec_len(p) > (size_t)(end - p))
-			return IGMP_DROP_BAD_RECORD;
-		why = rec_check(p);
-		if (why >= 0)
-			skipped[why]++;
-		else
-			m->nrec_valid++;
-		p += rec_len(p);
-	}
-	m->recs_len = (size_t)(p - m->recs);
+	m->recs = g + IGMP_HLEN;
+	m->recs_len = grec_scan(m->recs, g + glen, m->nrec, 4, rec_check, skipped, &m->nrec_valid);
+	if (m->nrec && !m->recs_len)
+		return IGMP_DROP_BAD_RECORD;
 	if (st)
 		for (i = 0; i < IGMP_DROP_MAX; i++)
 			st->drops[i] += skipped[i];
@@ -303,23 +289,15 @@ void igmp_rec_begin(const struct igmp_msg *msg, struct igmp_rec_iter *it)
 
 bool igmp_rec_next(struct igmp_rec_iter *it, struct igmp_rec *rec)
 {
-	/* igmp_parse() proved that nrec records fit; check anyway, cheaply. */
-	while (it->left && (size_t)(it->end - it->p) >= IGMP_REC_HLEN &&
-	       rec_len(it->p) <= (size_t)(it->end - it->p)) {
-		const uint8_t *r = it->p;
+	const uint8_t *r = grec_next(&it->p, it->end, &it->left, 4, rec_check);
 
-		it->p += rec_len(r);
-		it->left--;
-		if (rec_check(r) >= 0)
-			continue;
-		rec->type = r[0];
-		rec->nsrc = get16(r + 2);
-		rec->group = get32n(r + 4);
-		rec->src = r + IGMP_REC_HLEN;
-		return true;
-	}
-	it->left = 0;
-	return false;
+	if (!r)
+		return false;
+	rec->type = r[0];
+	rec->nsrc = get16(r + 2);
+	rec->group = get32n(r + 4);
+	rec->src = r + IGMP_REC_HLEN;
+	return true;
 }
 
 int igmp_build_query(uint8_t *buf, size_t buflen,

@@ -10,6 +10,7 @@
 
 #include "csum.h"
 #include "igmp.h"
+#include "grec.h"
 #include "mld.h"
 
 #define ETH_P_IPV6	0x86dd
@@ -121,10 +122,6 @@ static int rec_check(const uint8_t *r)
 	return group_check(r + 4);
 }
 
-static inline size_t rec_len(const uint8_t *r)
-{
-	return MLD_REC_HLEN + 16 * (size_t)get16(r + 2) + 4 * (size_t)r[1];
-}
 
 /* The ICMPv6 checksum over the pseudo-header (RFC 8200 8.1), not complemented. */
 static uint16_t icmp6_sum(const uint8_t *src, const uint8_t *dst,
@@ -200,24 +197,14 @@ static int parse_query(const uint8_t *g, size_t glen, struct mld_msg *m)
 static int parse_v2_report(const uint8_t *g, size_t glen, struct mld_msg *m,
 			   struct mld_stats *st)
 {
-	const uint8_t *p = g + MLD_V2R_HLEN, *end = g + glen;
 	unsigned int i, skipped[MLD_DROP_MAX] = { 0 };
-	int why;
 
 	m->version = 2;
 	m->nrec = get16(g + 6);
-	m->recs = p;
-	for (i = 0; i < m->nrec; i++) {
-		if ((size_t)(end - p) < MLD_REC_HLEN || rec_len(p) > (size_t)(end - p))
-			return MLD_DROP_BAD_RECORD;
-		why = rec_check(p);
-		if (why >= 0)
-			skipped[why]++;
-		else
-			m->nrec_valid++;
-		p += rec_len(p);
-	}
-	m->recs_len = (size_t)(p - m->recs);
+	m->recs = g + MLD_V2R_HLEN;
+	m->recs_len = grec_scan(m->recs, g + glen, m->nrec, 16, rec_check, skipped, &m->nrec_valid);
+	if (m->nrec && !m->recs_len)
+		return MLD_DROP_BAD_RECORD;
 	if (st)
 		for (i = 0; i < MLD_DROP_MAX; i++)
 			st->drops[i] += skipped[i];
@@ -349,23 +336,15 @@ void mld_rec_begin(const struct mld_msg *msg, struct mld_rec_iter *it)
 
 bool mld_rec_next(struct mld_rec_iter *it, struct mld_rec *rec)
 {
-	/* mld_parse() proved that nrec records fit; check anyway, cheaply. */
-	while (it->left && (size_t)(it->end - it->p) >= MLD_REC_HLEN &&
-	       rec_len(it->p) <= (size_t)(it->end - it->p)) {
-		const uint8_t *r = it->p;
+	const uint8_t *r = grec_next(&it->p, it->end, &it->left, 16, rec_check);
 
-		it->p += rec_len(r);
-		it->left--;
-		if (rec_check(r) >= 0)
-			continue;
-		rec->type = r[0];
-		rec->nsrc = get16(r + 2);
-		rec->group = r + 4;
-		rec->src = r + MLD_REC_HLEN;
-		return true;
-	}
-	it->left = 0;
-	return false;
+	if (!r)
+		return false;
+	rec->type = r[0];
+	rec->nsrc = get16(r + 2);
+	rec->group = r + 4;
+	rec->src = r + MLD_REC_HLEN;
+	return true;
 }
 
 int mld_build_query(uint8_t *buf, size_t buflen, const struct mld_query_params *qp)
