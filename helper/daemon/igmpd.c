@@ -497,14 +497,21 @@ fail:
 	return NULL;
 }
 
+void igmpd_querier_params(const struct cfg *cfg, struct querier_params *qp)
+{
+	*qp = (struct querier_params){
+		.mode = cfg->igmp.querier,
+		.robustness = (unsigned)cfg->igmp.robustness,
+		.query_interval_ms = (uint32_t)cfg->igmp.query_interval * 1000,
+		.query_response_interval_ms = (uint32_t)cfg->igmp.query_response_interval * 1000,
+	};
+}
+
 int igmpd_up(const char *dev)
 {
-	struct querier_params qp = {
-		.mode = ig.cfg->igmp.querier,
-		.robustness = (unsigned)ig.cfg->igmp.robustness,
-		.query_interval_ms = (uint32_t)ig.cfg->igmp.query_interval * 1000,
-		.query_response_interval_ms = (uint32_t)ig.cfg->igmp.query_response_interval * 1000,
-	};
+	struct querier_params qp;
+
+	igmpd_querier_params(ig.cfg, &qp);
 
 	snprintf(ig.dev, sizeof(ig.dev), "%s", dev);
 	/* A (re)started tap gets startup queries, so memberships are learnt

@@ -13,6 +13,7 @@ struct cfg;
 struct registry;
 struct client;
 struct maddr;
+struct querier_params;
 
 /**
  * igmpd_init() - create the membership engine. Return it, or NULL with
@@ -99,5 +100,11 @@ void igmpd_changes_flush(void);
 
 /** igmpd_exit() - stop and free everything. */
 void igmpd_exit(void);
+
+/**
+ * igmpd_querier_params() - the querier settings of @cfg's igmp section,
+ * which MLD's querier (mldd.c) shares.
+ */
+void igmpd_querier_params(const struct cfg *cfg, struct querier_params *qp);
 
 #endif

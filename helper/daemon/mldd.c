@@ -114,13 +114,9 @@ static int mldd_addr(uint64_t now)
 
 void mldd_up(const char *dev, const uint8_t *tap_mac)
 {
-	struct querier_params qp = {
-		.mode = md.cfg->igmp.querier,
-		.robustness = (unsigned)md.cfg->igmp.robustness,
-		.query_interval_ms = (uint32_t)md.cfg->igmp.query_interval * 1000,
-		.query_response_interval_ms = (uint32_t)md.cfg->igmp.query_response_interval * 1000,
-	};
+	struct querier_params qp;
 
+	igmpd_querier_params(md.cfg, &qp);
 	snprintf(md.dev, sizeof(md.dev), "%s", dev);
 	md.tap_mac = tap_mac;
 	md.have_self = 0;

@@ -542,12 +542,19 @@ int tcbpf_sync_group(const struct mship *ms, uint32_t group)
 	return 0;
 }
 
-int tcbpf_client_add(uint32_t id)
+/* Zeroed per-CPU dp_cnt counters under @key in map @fd, unless there are
+ * some: NOEXIST, so that what a takeover copied keeps its counts. */
+static int cnt_create(int fd, const void *key)
 {
 	memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_cnt));
-	/* NOEXIST: a client replayed after a takeover keeps its counts. */
-	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_clients), &id, tb.percpu,
-				BPF_NOEXIST) < 0 && errno != EEXIST) {
+	if (bpf_map_update_elem(fd, key, tb.percpu, BPF_NOEXIST) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int tcbpf_client_add(uint32_t id)
+{
+	if (cnt_create(bpf_map__fd(tb.skel->maps.dp_clients), &id) < 0) {
 		log_warn("bpf: cannot add counters for client %u", id);
 		return -1;
 	}
@@ -583,9 +590,7 @@ int tcbpf_cg_add(uint32_t group, uint32_t client)
 {
 	struct dp_cgkey key = { .group = group, .client = client };
 
-	memset(tb.percpu, 0, (size_t)tb.ncpu * sizeof(struct dp_cnt));
-	if (bpf_map_update_elem(bpf_map__fd(tb.skel->maps.dp_cg), &key, tb.percpu,
-				BPF_NOEXIST) < 0 && errno != EEXIST) {
+	if (cnt_create(bpf_map__fd(tb.skel->maps.dp_cg), &key) < 0) {
 		log_warn("bpf: cannot add counters for client %u in a group", client);
 		return -1;
 	}
